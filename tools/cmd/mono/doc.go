@@ -1,0 +1,85 @@
+// Command mono is the maintenance tool of the mikros monorepo.
+//
+// The repository is a Go workspace: go.work at its root lists every module,
+// and versions.yaml records the version each released module is published
+// at. Sibling modules require one another at those versions, which resolve
+// through the workspace until they are tagged. mono runs the chores that
+// span modules and enforces the rules that keep the layout releasable.
+//
+// Run it from anywhere inside the repository; it finds the root by walking
+// up to the directory that holds go.work:
+//
+//	go run ./tools/cmd/mono <command> [arguments]
+//
+// The commands are:
+//
+//	list
+//		Print one line per workspace module: its directory, its module
+//		path and its version in versions.yaml, or "(unreleased)".
+//
+//	each [DIR...] -- CMD [ARG...]
+//		Run CMD in every module directory in turn, each under a header
+//		line. A failure does not stop the loop; the failed modules are
+//		named at the end and the exit status is 1.
+//
+//	test [DIR...] [-- FLAG...]
+//		Run "go vet ./..." and "go test -race -count=1 ./..." in every
+//		module, streaming their output, and summarise the results.
+//		Flags after "--" are appended to the go test command line.
+//
+//	check
+//		Verify the repository layout and print every problem found, one
+//		per line as "path: problem". See below for the rules.
+//
+//	standalone [DIR...]
+//		Prove that every module builds, vets and passes its tests with
+//		only what its own go.mod and go.sum declare, with the workspace
+//		turned off. See below.
+//
+// Modules are the directories named by go.work's use directives. The
+// commands that take DIR arguments can be limited to those modules.
+//
+// # Rules enforced by check
+//
+// Every go.mod in the tree (directories named testdata or starting with
+// "." or "_" are skipped, as the go command skips them) must declare the
+// module path github.com/mikros-go/mikros/<dir>, carry exactly the go line
+// "go 1.26.0", and have neither a toolchain line nor replace directives.
+// go.work must carry the same go line, have no toolchain line or replace
+// directives, and use exactly the modules of the tree.
+//
+// Every module is released except tools, bench and those under examples.
+// versions.yaml must list exactly the released modules, each at a semantic
+// version of the form vMAJOR.MINOR.PATCH (a pre-release suffix is allowed).
+// A requirement on a sibling module must name the sibling's version in
+// versions.yaml, released modules must not require unreleased ones, and
+// every released module must have a CHANGELOG.md.
+//
+// Every .go file must be formatted as gofmt formats it.
+//
+// Two guards run "go list -deps" over a module's non-test packages: core
+// may depend only on the standard library and github.com/BurntSushi/toml,
+// and examples/script must not pull in gRPC, protobuf, OpenTelemetry or
+// Prometheus. A violation names the chain of imports that reaches the
+// offending module.
+//
+// # Standalone builds
+//
+// In the workspace every sibling resolves to its local directory, which
+// hides a go.mod that forgets a requirement or a go.sum that lacks a
+// checksum. standalone copies each module to a temporary directory, adds
+// replace directives for the siblings it requires (directly or through
+// other siblings) pointing at their directories in the tree, and runs
+// "go build ./...", "go vet ./..." and "go test -count=1 ./..." there with
+// GOWORK=off and the default -mod=readonly. The replaced siblings'
+// go.sum files are deliberately not merged in: a module's own go.sum must
+// cover its siblings' dependencies, exactly as it must once the siblings
+// are fetched from a proxy. When a module fails, standalone runs
+// "go mod tidy" in the copy and reports the requirements and checksums
+// that the module's own go.mod and go.sum are missing.
+//
+// # Exit status
+//
+// mono exits 0 on success, 1 when a command finds a problem or a command it
+// runs fails, and 2 on a usage error.
+package main
