@@ -1,0 +1,118 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/mikros-go/mikros/core/definition"
+)
+
+// Exit statuses of a Mikros service.
+const (
+	// ExitOK: the service ran and stopped cleanly.
+	ExitOK = 0
+	// ExitFailure: a start, a run or a shutdown failed.
+	ExitFailure = 1
+	// ExitInvalid: the definition or the configuration is invalid; nothing
+	// was started.
+	ExitInvalid = 2
+)
+
+// ExitCode returns the exit status for an error returned by [Run] or
+// [Check].
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var problems definition.Problems
+	if errors.As(err, &problems) {
+		return ExitInvalid
+	}
+	return ExitFailure
+}
+
+// Main runs svc as the process's service and exits with its status. It
+// reads the definition from MIKROS_CONFIG (./service.toml by default).
+//
+// SIGTERM and SIGINT begin the shutdown; a second one exits at once with
+// status 1. With MIKROS_CHECK=1 in the environment, Main only validates the
+// definition and the environment, as [RunCheck] does, and exits 0 or 2.
+//
+// Main leaves the command line alone: the service may parse its own flags.
+func Main(svc any, opts ...Option) {
+	if v := os.Getenv("MIKROS_CHECK"); v == "1" || v == "true" {
+		os.Exit(RunCheck(svc, os.Stdout, os.Stderr, opts...))
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
+	go func() {
+		sig := <-sigs
+		cancel(fmt.Errorf("received %s", sig))
+		sig = <-sigs
+		fmt.Fprintf(os.Stderr, "received %s again: exiting now\n", sig)
+		os.Exit(ExitFailure)
+	}()
+	err := Run(ctx, svc, opts...)
+	var problems definition.Problems
+	if errors.As(err, &problems) {
+		fmt.Fprintln(os.Stderr, problems.Error())
+	}
+	os.Exit(ExitCode(err))
+}
+
+// RunCheck validates as [Check] does and reports like a compiler: the
+// problems and warnings on stderr, one per line; on stdout, a summary when
+// the definition is valid. It returns the exit status: 0 valid, 2 invalid.
+func RunCheck(svc any, stdout, stderr io.Writer, opts ...Option) int {
+	def, err := Check(svc, opts...)
+	if def != nil {
+		for _, w := range def.Warnings {
+			fmt.Fprintln(stderr, "warning: "+w.Error())
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err.Error())
+		return ExitCode(err)
+	}
+	var enabled []string
+	for _, name := range sortedNames(def.Features) {
+		if def.Features[name].Enabled {
+			enabled = append(enabled, name)
+		}
+	}
+	features := "none"
+	if len(enabled) > 0 {
+		features = strings.Join(enabled, ", ")
+	}
+	fmt.Fprintf(stdout, "%s: valid: %s %s, types %s, features %s\n", def.File, def.Name, def.Version, strings.Join(def.Kinds(), ", "), features)
+	return ExitOK
+}
+
+// panicked turns a recovered panic into an error and logs it with its
+// stack.
+func panicked(name string, r any, log *slog.Logger) error {
+	err := fmt.Errorf("%s: panic: %v", name, r)
+	log.Error(err.Error(), "stack", string(debug.Stack()))
+	return err
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func joinNames(names []string) string { return strings.Join(names, ", ") }

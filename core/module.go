@@ -1,0 +1,137 @@
+package core
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/mikros-go/mikros/core/definition"
+)
+
+// Feature is a capability a service turns on in its definition with
+// [features.<name>] enabled = true, such as logging or tracing. A feature
+// does nothing unless it is enabled.
+//
+// Besides Name, a feature implements whichever of [Configurer], [Dependent],
+// [Starter], [Stopper], [Provider], [Checker] and [LogHandler] it needs.
+type Feature interface {
+	// Name is the feature's name in [features.<name>]: lowercase, stable.
+	Name() string
+}
+
+// Kind is a way a service runs: serving a protocol, looping in the
+// background, or running once. The service lists its kinds in types.
+//
+// Besides Name and Run, a kind implements whichever of [Configurer],
+// [Listener], [Starter] and [Stopper] it needs.
+type Kind interface {
+	// Name is the kind's name in types and [services.<kind>].
+	Name() string
+	// Run runs the kind until its work is done or ctx is canceled, which
+	// happens when shutdown begins. A kind that serves keeps serving until
+	// its Stop is called. Run returning, with or without an error, begins
+	// the shutdown of the whole service; its error makes the exit status 1.
+	Run(ctx context.Context) error
+}
+
+// Configurer is implemented by features and kinds that have settings or
+// requirements to check. Configure runs during configure, also in check
+// mode: it must decode and validate, and have no other effect.
+type Configurer interface {
+	// Configure decodes the module's table from s.Settings (strictly, with
+	// [definition.Section.Decode]) and checks what the module needs, such
+	// as the methods the service must have. It returns every problem it
+	// finds, ideally as [definition.Problems] placed at their keys.
+	Configure(s *Setup) error
+}
+
+// Dependent is implemented by features that must start after others.
+type Dependent interface {
+	// DependsOn names the features that must be enabled and started first.
+	DependsOn() []string
+}
+
+// Starter is implemented by features and kinds that acquire something
+// before the service runs. A feature's Start runs during build, a kind's
+// during start (where a kind binds its listeners, so that a port in use
+// fails the boot). The context carries the start deadline.
+type Starter interface {
+	Start(ctx context.Context) error
+}
+
+// Stopper is implemented by features and kinds that release something. Stop
+// is called only after Start returned nil (or, for a module without Start,
+// once it was reached), in reverse order. It must finish gracefully before
+// ctx's deadline and, when ctx is done, release what is left at once.
+type Stopper interface {
+	Stop(ctx context.Context) error
+}
+
+// Listener is implemented by kinds that listen on a port.
+type Listener interface {
+	// DefaultPort is the port used when neither the environment nor the
+	// definition chooses one.
+	DefaultPort() int
+}
+
+// Provider is implemented by features that give the service a value to use,
+// such as a logger. After build, every field of the service tagged
+// `mikros:"feature"` is set to the provided value whose type matches.
+type Provider interface {
+	// Provide returns the values the feature offers; it is called after
+	// the feature started.
+	Provide() []any
+}
+
+// Checker is implemented by features whose health decides readiness: while
+// Check fails, /readyz answers 503.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// LogHandler is implemented by the feature that writes the service's logs.
+// Once it started, every line the framework and the service log through
+// core's *slog.Logger goes through its handler.
+type LogHandler interface {
+	LogHandler() slog.Handler
+}
+
+// OnStarter is implemented by services with work to do after the features
+// started and the kinds are listening, before the service is ready.
+type OnStarter interface {
+	OnStart(ctx context.Context) error
+}
+
+// OnStopper is implemented by services with work to do after the kinds
+// stopped and before the features stop.
+type OnStopper interface {
+	OnStop(ctx context.Context) error
+}
+
+// Mux is where features mount handlers on the admin listener, such as
+// /metrics. It is an *http.ServeMux.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+}
+
+// Setup is what a feature or kind receives in Configure.
+type Setup struct {
+	// Definition is the whole validated definition.
+	Definition *definition.Definition
+	// Settings is the module's own table: [features.<name>] (without
+	// enabled) or [services.<kind>] (without port).
+	Settings definition.Section
+	// Port is, for a kind that is a [Listener], the port it must listen on.
+	Port int
+	// Service is the user's service value, for kinds to check and use.
+	Service any
+	// Logger is the framework's logger. It writes through the logger
+	// feature once that has started, and with the standard library before.
+	Logger *slog.Logger
+	// Admin is where handlers are mounted on the admin listener. Mounting
+	// is allowed until the start phase; without an admin listener the
+	// handlers are never served.
+	Admin Mux
+	// Health is the service's health state.
+	Health *Health
+}

@@ -1,0 +1,499 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/mikros-go/mikros/core/definition"
+)
+
+// ModulePath is the path under which the modules of this repository live.
+const ModulePath = "github.com/mikros-go/mikros"
+
+// builtinFeatures are the features of this repository, named so that an
+// error can say which module to add.
+var builtinFeatures = []string{"env", "errors", "logger", "metrics", "tracing"}
+
+// service is one run of the lifecycle.
+type service struct {
+	cfg    config
+	svc    any
+	def    *definition.Definition
+	route  *logRoute
+	log    *slog.Logger
+	health *Health
+	mux    *http.ServeMux
+
+	features []Feature // enabled, in start order
+	kinds    []Kind    // in types order
+	inject   []reflect.StructField
+	target   reflect.Value
+
+	took struct{ configure, build, start time.Duration }
+
+	// What started, for shutdown and rollback.
+	featuresStarted int
+	kindsStarted    int
+	onStarted       bool
+	admin           *http.Server
+	adminDone       chan struct{}
+	running         map[string]bool
+	results         chan kindResult
+	cancelRun       context.CancelFunc
+}
+
+type kindResult struct {
+	kind string
+	err  error
+}
+
+// Run runs svc through the whole lifecycle and returns when it stopped: when
+// a kind finished (a script's Run returned), a kind failed, or ctx ended
+// (Main ends it on SIGTERM or SIGINT). The error joins every failure; it is
+// a [definition.Problems] when the definition or the configuration is
+// invalid, in which case nothing was started. [ExitCode] turns it into the
+// process's exit status.
+func Run(ctx context.Context, svc any, opts ...Option) error {
+	s, err := configure(svc, opts)
+	if err != nil {
+		return err
+	}
+	return s.run(ctx)
+}
+
+// Check validates the definition and the environment exactly as [Run]
+// would, and lets every enabled feature and every kind check its settings,
+// without starting anything. svc may be nil to check a definition alone;
+// the checks that need the service are then skipped.
+func Check(svc any, opts ...Option) (*definition.Definition, error) {
+	s, err := configure(svc, append(opts[:len(opts):len(opts)], WithLogOutput(io.Discard)))
+	if s == nil {
+		return nil, err
+	}
+	return s.def, err
+}
+
+// configure reads the definition and lets every module check its settings.
+// It returns the service with its definition whenever the file could be
+// parsed, and every problem found.
+func configure(svc any, opts []Option) (*service, error) {
+	start := time.Now()
+	s := &service{svc: svc, health: NewHealth(), mux: http.NewServeMux(), running: map[string]bool{}}
+	for _, o := range opts {
+		o(&s.cfg)
+	}
+	if s.cfg.lookupEnv == nil {
+		s.cfg.lookupEnv = os.LookupEnv
+	}
+	if s.cfg.logOutput == nil {
+		s.cfg.logOutput = os.Stderr
+	}
+	kindNames := make([]string, len(s.cfg.kinds))
+	for i, k := range s.cfg.kinds {
+		kindNames[i] = k.Name()
+	}
+	slices.Sort(kindNames)
+	dopts := definition.Options{Kinds: kindNames, LookupEnv: s.cfg.lookupEnv}
+	var err error
+	if s.cfg.defText != nil {
+		s.def, err = definition.Parse(s.cfg.defFile, s.cfg.defText, dopts)
+	} else {
+		path := "service.toml"
+		if p, ok := s.cfg.lookupEnv("MIKROS_CONFIG"); ok && p != "" {
+			path = p
+		}
+		s.def, err = definition.Load(path, dopts)
+	}
+	if s.def == nil {
+		return nil, err
+	}
+	var problems definition.Problems
+	errors.As(err, &problems)
+
+	level := new(slog.LevelVar)
+	level.Set(ParseLevel(s.def.Log.Level))
+	s.route = newLogRoute(stdHandler(s.cfg.logOutput, s.def.Log.Format, level).WithAttrs(LogFields(s.def)))
+	s.log = slog.New(&routedHandler{route: s.route})
+	s.mux.Handle("/livez", s.health)
+	s.mux.Handle("/readyz", s.health)
+
+	problems = append(problems, s.configureFeatures()...)
+	problems = append(problems, s.configureKinds()...)
+	var settings reflect.Value
+	var ps definition.Problems
+	settings, s.inject, s.target, ps = serviceFields(svc)
+	problems = append(problems, ps...)
+	if svc != nil {
+		problems = append(problems, decodeSettings(s.def, settings)...)
+	}
+	if len(problems) > 0 {
+		problems.Sort()
+		return s, problems
+	}
+	for _, w := range s.def.Warnings {
+		s.log.Warn(w.Error())
+	}
+	s.took.configure = time.Since(start)
+	return s, nil
+}
+
+func (s *service) configureFeatures() definition.Problems {
+	var problems definition.Problems
+	linked := map[string]Feature{}
+	for _, f := range s.cfg.features {
+		linked[f.Name()] = f
+	}
+	enabled := map[string]Feature{}
+	for _, name := range sortedNames(s.def.Features) {
+		table := s.def.Features[name]
+		path := "features." + name
+		f, ok := linked[name]
+		switch {
+		case !ok && table.Enabled:
+			problems = append(problems, s.def.Problem(path, "enabled, but this binary does not include the %s feature %s", name, howToAdd(name, linked)))
+			continue
+		case !ok:
+			s.def.Warnings = append(s.def.Warnings, s.def.Problem(path, "this binary does not include the %s feature; the table is not checked", name))
+			continue
+		case !table.Enabled:
+			continue
+		}
+		enabled[name] = f
+		setup := &Setup{Definition: s.def, Settings: table.Settings, Service: s.svc, Logger: s.log, Admin: s.mux, Health: s.health}
+		problems = append(problems, configureModule(f, setup, path)...)
+	}
+	ordered, ps := order(enabled, s.def)
+	s.features = ordered
+	return append(problems, ps...)
+}
+
+// howToAdd says how to link a feature that is missing from the binary.
+func howToAdd(name string, linked map[string]Feature) string {
+	if slices.Contains(builtinFeatures, name) {
+		return fmt.Sprintf("(go get %s/features/%s and pass %s.New() to core.WithFeatures)", ModulePath, name, name)
+	}
+	names := sortedNames(linked)
+	if len(names) == 0 {
+		return "(add the module that provides it and pass it to core.WithFeatures)"
+	}
+	return fmt.Sprintf("(features in this binary: %s; add the module that provides %s and pass it to core.WithFeatures)", joinNames(names), name)
+}
+
+func (s *service) configureKinds() definition.Problems {
+	var problems definition.Problems
+	linked := map[string]Kind{}
+	for _, k := range s.cfg.kinds {
+		linked[k.Name()] = k
+	}
+	ports := map[int]string{}
+	if a := s.def.Admin; a != nil && s.cfg.adminLn == nil {
+		ports[a.Port] = "the admin listener"
+	}
+	for _, t := range s.def.Types {
+		k, ok := linked[t.Kind]
+		if !ok {
+			continue // reported by the definition
+		}
+		port := t.Port
+		if l, ok := k.(Listener); ok {
+			if port == 0 {
+				port = l.DefaultPort()
+			}
+			if other, taken := ports[port]; taken && port != 0 {
+				problems = append(problems, s.portProblem(t, "port %d is also the port of %s", port, other))
+			}
+			ports[port] = "kind " + t.Kind
+		} else if port != 0 {
+			problems = append(problems, s.portProblem(t, "kind %s does not listen on a port", t.Kind))
+		}
+		setup := &Setup{Definition: s.def, Settings: s.def.Services[t.Kind], Port: port, Service: s.svc, Logger: s.log, Admin: s.mux, Health: s.health}
+		problems = append(problems, configureModule(k, setup, "services."+t.Kind)...)
+		s.kinds = append(s.kinds, k)
+	}
+	return problems
+}
+
+// portProblem places a problem about a kind's port where the port was set.
+func (s *service) portProblem(t definition.Type, format string, args ...any) definition.Problem {
+	switch t.PortFrom {
+	case "types", "":
+		return s.def.Problem("types", format, args...)
+	case "services." + t.Kind + ".port":
+		return s.def.Problem(t.PortFrom, format, args...)
+	}
+	return definition.Problem{Path: t.PortFrom, Message: fmt.Sprintf(format, args...)}
+}
+
+// configureModule runs a module's Configure; a module without one accepts
+// no settings.
+func configureModule(m any, setup *Setup, path string) definition.Problems {
+	var err error
+	if c, ok := m.(Configurer); ok {
+		err = c.Configure(setup)
+	} else {
+		err = setup.Settings.Decode(&struct{}{})
+	}
+	if err != nil {
+		return asProblems(err, setup.Definition, path)
+	}
+	return nil
+}
+
+// run builds, starts and runs the configured service, then shuts it down.
+func (s *service) run(ctx context.Context) error {
+	startCtx, cancel := context.WithTimeout(ctx, s.def.Lifecycle.StartTimeout)
+	t := time.Now()
+	err := s.build(startCtx)
+	s.took.build = time.Since(t)
+	if err == nil {
+		t = time.Now()
+		err = s.start(startCtx)
+		s.took.start = time.Since(t)
+	}
+	cancel()
+	if err != nil {
+		s.log.Error("start failed; stopping what started", "error", err.Error())
+		return errors.Join(err, s.shutdown(false))
+	}
+	s.health.set(Ready)
+	total := s.took.configure + s.took.build + s.took.start
+	s.log.Info(fmt.Sprintf("service started in %s: configure %s, build %s, start %s",
+		ms(total), ms(s.took.configure), ms(s.took.build), ms(s.took.start)))
+
+	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancelRun = cancelRun
+	s.results = make(chan kindResult, len(s.kinds))
+	for _, k := range s.kinds {
+		s.running[k.Name()] = true
+		go s.runKind(runCtx, k)
+	}
+	var runErr error
+	external := false
+	select {
+	case <-ctx.Done():
+		external = true
+		s.log.Info("stopping", "reason", context.Cause(ctx).Error())
+	case r := <-s.results:
+		runErr = s.finished(r)
+	}
+	return errors.Join(runErr, s.shutdown(external))
+}
+
+// runKind runs one kind's Run and reports its result; a panic is an error.
+func (s *service) runKind(ctx context.Context, k Kind) {
+	var err error
+	defer func() {
+		if r := recover(); r != nil {
+			err = panicked("kind "+k.Name()+" run", r, s.log)
+		}
+		s.results <- kindResult{k.Name(), err}
+	}()
+	err = k.Run(ctx)
+}
+
+// finished records that a kind's Run returned.
+func (s *service) finished(r kindResult) error {
+	delete(s.running, r.kind)
+	if r.err != nil {
+		err := fmt.Errorf("kind %s: %w", r.kind, r.err)
+		s.log.Error("kind failed", "kind", r.kind, "error", r.err.Error())
+		return err
+	}
+	s.log.Info("kind finished", "kind", r.kind)
+	return nil
+}
+
+// build starts the enabled features in order and fills the service's
+// feature fields.
+func (s *service) build(ctx context.Context) error {
+	provided := []providedValue{{"core", s.log}, {"core", s.health}, {"core", s.def}}
+	for _, f := range s.features {
+		name := f.Name()
+		if st, ok := f.(Starter); ok {
+			if err := s.hook(ctx, "build", "feature "+name+" start", st.Start); err != nil {
+				return err
+			}
+		}
+		s.featuresStarted++
+		if lh, ok := f.(LogHandler); ok {
+			s.route.set(lh.LogHandler())
+		}
+		if c, ok := f.(Checker); ok {
+			s.health.addCheck("feature "+name, c)
+		}
+		if p, ok := f.(Provider); ok {
+			for _, v := range p.Provide() {
+				provided = append(provided, providedValue{"feature " + name, v})
+			}
+		}
+	}
+	if problems := injectFeatures(s.target, s.inject, provided); len(problems) > 0 {
+		return problems
+	}
+	return nil
+}
+
+// start binds the admin listener, starts the kinds in order, and runs
+// OnStart.
+func (s *service) start(ctx context.Context) error {
+	if err := s.serveAdmin(); err != nil {
+		return err
+	}
+	for _, k := range s.kinds {
+		if st, ok := k.(Starter); ok {
+			if err := s.hook(ctx, "start", "kind "+k.Name()+" start", st.Start); err != nil {
+				return err
+			}
+		}
+		s.kindsStarted++
+	}
+	if h, ok := s.svc.(OnStarter); ok {
+		if err := s.hook(ctx, "start", "service OnStart", h.OnStart); err != nil {
+			return err
+		}
+	}
+	s.onStarted = true
+	return nil
+}
+
+// serveAdmin binds the admin listener, when there is one, and serves the
+// health probes and what features mounted.
+func (s *service) serveAdmin() error {
+	ln := s.cfg.adminLn
+	if ln == nil {
+		a := s.def.Admin
+		if a == nil {
+			return nil
+		}
+		addr := net.JoinHostPort(a.Address, strconv.Itoa(a.Port))
+		var err error
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			return fmt.Errorf("admin listener: %w", err)
+		}
+	}
+	s.admin = &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second}
+	s.adminDone = make(chan struct{})
+	go func() {
+		defer close(s.adminDone)
+		_ = s.admin.Serve(ln) // returns when closed at the end of shutdown
+	}()
+	s.log.Info("admin listening", "address", ln.Addr().String())
+	return nil
+}
+
+// shutdown stops, in reverse, everything that started, within the stop
+// budget: readiness off, the drain delay (when the stop came from outside),
+// the kinds, OnStop, the features, and the admin listener last.
+func (s *service) shutdown(drain bool) error {
+	begin := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), s.def.Lifecycle.StopTimeout)
+	defer cancel()
+	var errs []error
+	s.health.set(Draining)
+	if d := s.def.Lifecycle.DrainDelay; drain && d > 0 && s.kindsStarted > 0 {
+		s.log.Info("draining", "delay", d.String())
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+	}
+	if s.cancelRun != nil {
+		s.cancelRun()
+	}
+	for i := s.kindsStarted - 1; i >= 0; i-- {
+		k := s.kinds[i]
+		if st, ok := k.(Stopper); ok {
+			errs = append(errs, s.hook(ctx, "shutdown", "kind "+k.Name()+" stop", st.Stop))
+		}
+	}
+	for len(s.running) > 0 {
+		select {
+		case r := <-s.results:
+			errs = append(errs, s.finished(r))
+		case <-ctx.Done():
+			names := sortedNames(s.running)
+			err := fmt.Errorf("kind %s: run did not return within the stop budget (%s); abandoned", joinNames(names), s.def.Lifecycle.StopTimeout)
+			s.log.Error(err.Error())
+			errs = append(errs, err)
+			clear(s.running)
+		}
+	}
+	if h, ok := s.svc.(OnStopper); ok && s.onStarted {
+		errs = append(errs, s.hook(ctx, "shutdown", "service OnStop", h.OnStop))
+	}
+	for i := s.featuresStarted - 1; i >= 0; i-- {
+		f := s.features[i]
+		if st, ok := f.(Stopper); ok {
+			errs = append(errs, s.hook(ctx, "shutdown", "feature "+f.Name()+" stop", st.Stop))
+		}
+	}
+	s.health.set(Stopped)
+	if s.admin != nil {
+		_ = s.admin.Close()
+		<-s.adminDone
+	}
+	err := errors.Join(errs...)
+	if err != nil {
+		s.log.Error(fmt.Sprintf("service stopped in %s, with errors", ms(time.Since(begin))), "error", err.Error())
+	} else {
+		s.log.Info(fmt.Sprintf("service stopped in %s", ms(time.Since(begin))))
+	}
+	return err
+}
+
+// hook runs one lifecycle hook under ctx. When ctx ends before the hook
+// returns, the hook is abandoned, named in the log, and its error says so; a
+// panic in the hook is an error too, logged with its stack.
+func (s *service) hook(ctx context.Context, phase, name string, fn func(context.Context) error) error {
+	begin := time.Now()
+	var err error
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%s: not run: the %s budget was spent", name, phase)
+		s.log.Error(err.Error())
+	} else {
+		done := make(chan error, 1)
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					done <- panicked(name, r, s.log)
+				}
+			}()
+			if err := fn(ctx); err != nil {
+				done <- fmt.Errorf("%s: %w", name, err)
+				return
+			}
+			done <- nil
+		}()
+		select {
+		case err = <-done:
+		case <-ctx.Done():
+			err = fmt.Errorf("%s: did not return within its deadline (%s); abandoned", name, ms(time.Since(begin)))
+			s.log.Error(err.Error())
+		}
+	}
+	if s.cfg.observer != nil {
+		s.cfg.observer(Event{Phase: phase, Hook: name, Took: time.Since(begin), Err: err})
+	}
+	return err
+}
+
+// ms rounds a duration for humans.
+func ms(d time.Duration) time.Duration {
+	switch {
+	case d > time.Second:
+		return d.Round(time.Millisecond)
+	case d > time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}
