@@ -3,21 +3,21 @@
 // kinds the service runs as, and stops everything again, in one lifecycle
 // that is the same for every service:
 //
-//	configure → build → start → run → shutdown
+//		configure → build → start → run → shutdown
 //
-//   - configure reads and validates the definition, and lets every enabled
-//     feature and every kind decode its own settings. Every problem found is
-//     reported at once; nothing has started yet (exit status 2).
-//   - build starts the enabled features in dependency order and hands the
-//     service the values they provide.
-//   - start binds the admin listener, starts the kinds in the order of
-//     types (a port in use fails here, not at the first request), and runs
-//     the service's OnStart hook. Then the service is ready.
-//   - run lets every kind run until one of them finishes, a signal
-//     arrives, or the caller's context ends.
-//   - shutdown turns readiness off, waits the drain delay, stops the kinds in
-//     reverse order, runs OnStop, and stops the features in reverse order,
-//     all within the stop budget.
+//	  - configure reads and validates the definition, and lets every enabled
+//	    feature and every kind decode its own settings. Every problem found is
+//	    reported at once; nothing has started yet (exit status 2).
+//	  - build starts the enabled features in dependency order and hands the
+//	    service the values they provide.
+//	  - start binds the admin listener, starts the kinds in the order of
+//	    types (a port in use fails here, not at the first request), and runs
+//	    the service's OnStart hook. Then the service is ready.
+//	  - run lets every kind run until one of them finishes, a signal
+//	    arrives, or the caller's context ends.
+//	  - shutdown turns readiness off, waits the drain delay, stops the kinds in
+//	    reverse order, runs OnStop, and stops the features in reverse order,
+//	    all within the stop budget.
 //
 // Only what started is stopped, and a failure while starting stops what had
 // already started. Every hook runs under a context with a deadline; a hook
