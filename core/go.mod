@@ -2,4 +2,4 @@ module github.com/mikros-go/mikros/core
 
 go 1.26.0
 
-require github.com/BurntSushi/toml v1.6.0 // indirect
+require github.com/BurntSushi/toml v1.6.0
