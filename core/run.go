@@ -45,8 +45,7 @@ type service struct {
 	featuresStarted int
 	kindsStarted    int
 	onStarted       bool
-	admin           *http.Server
-	adminDone       chan struct{}
+	admin           *adminServer
 	running         map[string]bool
 	results         chan kindResult
 	cancelRun       context.CancelFunc
@@ -381,12 +380,8 @@ func (s *service) serveAdmin() error {
 			return fmt.Errorf("admin listener: %w", err)
 		}
 	}
-	s.admin = &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second}
-	s.adminDone = make(chan struct{})
-	go func() {
-		defer close(s.adminDone)
-		_ = s.admin.Serve(ln) // returns when closed at the end of shutdown
-	}()
+	s.admin = newAdminServer(ln, s.mux)
+	s.admin.start()
 	s.log.Info("admin listening", "address", ln.Addr().String())
 	return nil
 }
@@ -439,8 +434,7 @@ func (s *service) shutdown(drain bool) error {
 	}
 	s.health.set(Stopped)
 	if s.admin != nil {
-		_ = s.admin.Close()
-		<-s.adminDone
+		s.admin.close()
 	}
 	err := errors.Join(errs...)
 	if err != nil {
