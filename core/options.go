@@ -18,6 +18,7 @@ type config struct {
 	logOutput io.Writer
 	observer  func(Event)
 	adminLn   net.Listener
+	health    *Health
 }
 
 // WithKinds adds kinds to the binary. A kind runs only when the definition
@@ -81,6 +82,12 @@ func WithObserver(fn func(Event)) Option {
 // closes ln when the service stops.
 func WithAdminListener(ln net.Listener) Option {
 	return func(c *config) { c.adminLn = ln }
+}
+
+// WithHealth makes h the service's health state, so that the caller can
+// watch the service become ready and stop (servicetest does).
+func WithHealth(h *Health) Option {
+	return func(c *config) { c.health = h }
 }
 
 // Event is one lifecycle hook that ran.

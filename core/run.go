@@ -91,6 +91,9 @@ func configure(svc any, opts []Option) (*service, error) {
 	for _, o := range opts {
 		o(&s.cfg)
 	}
+	if s.cfg.health != nil {
+		s.health = s.cfg.health
+	}
 	if s.cfg.lookupEnv == nil {
 		s.cfg.lookupEnv = os.LookupEnv
 	}
