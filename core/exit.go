@@ -57,9 +57,9 @@ func Main(svc any, opts ...Option) {
 	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
 	go func() {
 		sig := <-sigs
-		cancel(fmt.Errorf("received %s", sig))
+		cancel(fmt.Errorf("received %s", signalName(sig)))
 		sig = <-sigs
-		fmt.Fprintf(os.Stderr, "received %s again: exiting now\n", sig)
+		fmt.Fprintf(os.Stderr, "received %s again: exiting now\n", signalName(sig))
 		os.Exit(ExitFailure)
 	}()
 	err := Run(ctx, svc, opts...)
@@ -68,6 +68,16 @@ func Main(svc any, opts ...Option) {
 		fmt.Fprintln(os.Stderr, problems.Error())
 	}
 	os.Exit(ExitCode(err))
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case os.Interrupt:
+		return "SIGINT"
+	}
+	return sig.String()
 }
 
 // RunCheck validates as [Check] does and reports like a compiler: the

@@ -45,6 +45,7 @@ type service struct {
 	featuresStarted int
 	kindsStarted    int
 	onStarted       bool
+	stopping        bool
 	admin           *adminServer
 	running         map[string]bool
 	results         chan kindResult
@@ -311,7 +312,11 @@ func (s *service) finished(r kindResult) error {
 		s.log.Error("kind failed", "kind", r.kind, "error", r.err.Error())
 		return err
 	}
-	s.log.Info("kind finished", "kind", r.kind)
+	if s.stopping {
+		s.log.Info("kind stopped", "kind", r.kind)
+	} else {
+		s.log.Info("kind finished", "kind", r.kind)
+	}
 	return nil
 }
 
@@ -397,6 +402,7 @@ func (s *service) shutdown(drain bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.def.Lifecycle.StopTimeout)
 	defer cancel()
 	var errs []error
+	s.stopping = true
 	s.health.set(Draining)
 	if d := s.def.Lifecycle.DrainDelay; drain && d > 0 && s.kindsStarted > 0 {
 		s.log.Info("draining", "delay", d.String())

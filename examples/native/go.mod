@@ -1,3 +1,8 @@
 module github.com/mikros-go/mikros/examples/native
 
 go 1.26.0
+
+require (
+	github.com/mikros-go/mikros/core v0.1.0
+	github.com/mikros-go/mikros/kinds/native v0.1.0
+)
