@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +20,13 @@ import (
 	"github.com/mikros-go/mikros/core/servicetest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("CORE_TEST_MAIN"); mode != "" {
+		mainProcess(mode) // the test binary plays a service; see signals_test.go
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 const identity = `
 name    = "svc"
