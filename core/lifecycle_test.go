@@ -343,9 +343,9 @@ func TestConfigureProblems(t *testing.T) {
 			want:  []string{"features f, g depend on each other in a cycle"},
 		},
 		{
-			name:  "a port on a kind that does not listen",
-			text:  def(`["k:8080"]`),
-			want:  []string{"service.toml:5:1: types: kind k does not listen on a port"},
+			name: "a port on a kind that does not listen",
+			text: def(`["k:8080"]`),
+			want: []string{"service.toml:5:1: types: kind k does not listen on a port"},
 		},
 		{
 			name:  "two kinds on one port",

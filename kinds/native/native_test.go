@@ -26,7 +26,9 @@ product = "demo"
 stop_timeout = "300ms"
 `
 
-type worker struct{ run func(ctx context.Context) error }
+type worker struct {
+	run func(ctx context.Context) error
+}
 
 func (w *worker) Run(ctx context.Context) error { return w.run(ctx) }
 

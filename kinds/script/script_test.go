@@ -29,7 +29,7 @@ type job struct {
 	stopped atomic.Bool
 }
 
-func (j *job) Run(ctx context.Context) error     { return j.run(ctx) }
+func (j *job) Run(ctx context.Context) error    { return j.run(ctx) }
 func (j *job) OnStop(ctx context.Context) error { j.stopped.Store(true); return nil }
 
 func TestScript(t *testing.T) {
