@@ -26,6 +26,8 @@
 //		Run "go vet ./..." and "go test -race -count=1 ./..." in every
 //		module, streaming their output, and summarise the results.
 //		Flags after "--" are appended to the go test command line.
+//		Packages without test files are still vetted and compiled; a
+//		module without any Go package is skipped.
 //
 //	check
 //		Verify the repository layout and print every problem found, one
@@ -36,8 +38,10 @@
 //		only what its own go.mod and go.sum declare, with the workspace
 //		turned off. See below.
 //
-// Modules are the directories named by go.work's use directives. The
-// commands that take DIR arguments can be limited to those modules.
+// Modules are the directories named by go.work's use directives; the
+// commands that take DIR arguments can be limited to some of them. Every
+// command but check warns about a go.mod in the tree that go.work does not
+// use, and about anything else that makes the list of modules unreliable.
 //
 // # Rules enforced by check
 //
@@ -45,8 +49,14 @@
 // "." or "_" are skipped, as the go command skips them) must declare the
 // module path github.com/mikros-go/mikros/<dir>, carry exactly the go line
 // "go 1.26.0", and have neither a toolchain line nor replace directives.
-// go.work must carry the same go line, have no toolchain line or replace
-// directives, and use exactly the modules of the tree.
+//
+// go.work must carry the same go line and no toolchain line, and use
+// exactly the modules of the tree. Because siblings require one another at
+// versions that are not published until they are tagged, go.work serves
+// each released module's version from its directory, and replaces nothing
+// else (an unreleased sibling may be served the same way):
+//
+//	replace github.com/mikros-go/mikros/core v0.1.0 => ./core
 //
 // Every module is released except tools, bench and those under examples.
 // versions.yaml must list exactly the released modules, each at a semantic
@@ -71,15 +81,18 @@
 // replace directives for the siblings it requires (directly or through
 // other siblings) pointing at their directories in the tree, and runs
 // "go build ./...", "go vet ./..." and "go test -count=1 ./..." there with
-// GOWORK=off and the default -mod=readonly. The replaced siblings'
+// GOWORK=off and the default -mod=readonly (a module without any Go
+// package has nothing to build and passes). The replaced siblings'
 // go.sum files are deliberately not merged in: a module's own go.sum must
 // cover its siblings' dependencies, exactly as it must once the siblings
 // are fetched from a proxy. When a module fails, standalone runs
-// "go mod tidy" in the copy and reports the requirements and checksums
-// that the module's own go.mod and go.sum are missing.
+// "go mod tidy" in the copy, with every sibling replaced, and reports the
+// requirements and checksums that the module's own go.mod and go.sum are
+// missing, naming the file each belongs in.
 //
 // # Exit status
 //
 // mono exits 0 on success, 1 when a command finds a problem or a command it
-// runs fails, and 2 on a usage error.
+// runs fails, and 2 on a usage error. (go run reports every non-zero status
+// of the program it runs as 1.)
 package main

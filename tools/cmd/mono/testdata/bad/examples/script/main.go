@@ -1,0 +1,4 @@
+// Command script is a fixture example.
+package main
+
+func main() {}
