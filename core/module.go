@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -91,7 +92,9 @@ type Checker interface {
 
 // LogHandler is implemented by the feature that writes the service's logs.
 // Once it started, every line the framework and the service log through
-// core's *slog.Logger goes through its handler.
+// core's *slog.Logger goes through its handler. The handler must already
+// carry the fields of [LogFields], and must keep working after the feature's
+// Stop: core writes its last line once the features stopped.
 type LogHandler interface {
 	LogHandler() slog.Handler
 }
@@ -128,6 +131,10 @@ type Setup struct {
 	// Logger is the framework's logger. It writes through the logger
 	// feature once that has started, and with the standard library before.
 	Logger *slog.Logger
+	// LogOutput is where log lines go (core.WithLogOutput; os.Stderr by
+	// default). A feature that writes logs writes there unless told
+	// otherwise.
+	LogOutput io.Writer
 	// Admin is where handlers are mounted on the admin listener. Mounting
 	// is allowed until the start phase; without an admin listener the
 	// handlers are never served.

@@ -51,7 +51,8 @@ var (
 // Option adjusts a Feature made by [New].
 type Option func(*Feature)
 
-// WithOutput makes the feature write its lines to w instead of os.Stderr.
+// WithOutput makes the feature write its lines to w instead of where core
+// writes its own (core.WithLogOutput; os.Stderr by default).
 // Lines are written whole, one Write call per line, and never two Writes at
 // once, so w need not be safe for concurrent use. Tests pass a buffer.
 func WithOutput(w io.Writer) Option {
@@ -147,6 +148,9 @@ func (f *Feature) Start(context.Context) error {
 	stackLevel, _ := zapcore.ParseLevel(f.settings.StacktraceLevel)
 
 	out := f.out
+	if out == nil {
+		out = s.LogOutput
+	}
 	if out == nil {
 		out = os.Stderr
 	}
