@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mikros-go/mikros/core"
+	"github.com/mikros-go/mikros/features/logger"
 	"github.com/mikros-go/mikros/kinds/native"
 )
 
@@ -51,5 +52,6 @@ func (t *ticker) Run(ctx context.Context) error {
 
 func main() {
 	core.Main(&ticker{Settings: settings{Interval: time.Second}},
-		core.WithKinds(native.New()))
+		core.WithKinds(native.New()),
+		core.WithFeatures(logger.New()))
 }

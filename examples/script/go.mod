@@ -4,5 +4,6 @@ go 1.26.0
 
 require (
 	github.com/mikros-go/mikros/core v0.1.0
+	github.com/mikros-go/mikros/features/logger v0.1.0
 	github.com/mikros-go/mikros/kinds/script v0.1.0
 )

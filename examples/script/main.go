@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/mikros-go/mikros/core"
+	"github.com/mikros-go/mikros/features/logger"
 	"github.com/mikros-go/mikros/kinds/script"
 )
 
@@ -35,5 +36,6 @@ func (h *hello) Run(context.Context) error {
 
 func main() {
 	core.Main(&hello{Settings: settings{Greeting: "Hello", Name: "world"}},
-		core.WithKinds(script.New()))
+		core.WithKinds(script.New()),
+		core.WithFeatures(logger.New()))
 }

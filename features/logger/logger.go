@@ -154,7 +154,7 @@ func (f *Feature) Start(context.Context) error {
 	if out == nil {
 		out = os.Stderr
 	}
-	var zc zapcore.Core = zapcore.NewCore(newEncoder(def.Log.Format, f.settings.Caller), zapcore.Lock(zapcore.AddSync(out)), f.level)
+	var zc zapcore.Core = zapcore.NewCore(newEncoder(def.Log.Format, f.settings.Caller), zapcore.Lock(zapcore.AddSync(unsynced{out})), f.level)
 	if sp := f.settings.Sampling; sp != nil {
 		zc = zapcore.NewSamplerWithOptions(zc, time.Second, sp.Initial, sp.Thereafter)
 	}
@@ -210,3 +210,9 @@ func (f *Feature) Provide() []any {
 func (f *Feature) LogHandler() slog.Handler {
 	return f.handler
 }
+
+// unsynced hides the Sync method of an output such as *os.File. Lines are
+// written whole, one Write per line, with nothing buffered, so there is
+// nothing to flush; fsync on a log file would only cost the stop a disk
+// flush (milliseconds) for no line saved.
+type unsynced struct{ io.Writer }
