@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// directives are what a conformance case's leading comments ask for.
+type directives struct {
+	exit   string
+	errors []string
+	lines  []string
+	env    map[string]string
+	unset  []string
+}
+
+func readDirectives(t *testing.T, path string) directives {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d := directives{env: map[string]string{}}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+		key, value, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "#")), ":")
+		if !ok {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		switch key {
+		case "expect":
+			d.exit = strings.TrimPrefix(value, "exit ")
+		case "expect-error":
+			d.errors = append(d.errors, value)
+		case "expect-line":
+			d.lines = append(d.lines, value)
+		case "env":
+			k, v, _ := strings.Cut(value, "=")
+			d.env[k] = v
+		case "unset":
+			d.unset = append(d.unset, value)
+		default:
+			t.Fatalf("%s: unknown directive %q", path, key)
+		}
+	}
+	if d.exit != "0" && d.exit != "2" {
+		t.Fatalf("%s: no `# expect: exit 0|2` directive", path)
+	}
+	return d
+}
+
+// setEnv applies a case's environment for the duration of the test.
+func setEnv(t *testing.T, d directives) {
+	for k, v := range d.env {
+		t.Setenv(k, v)
+	}
+	for _, k := range d.unset {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+}
+
+// TestConformance runs every case of the shared service.toml conformance
+// suite through `mikros check`.
+func TestConformance(t *testing.T) {
+	files, err := filepath.Glob("testdata/conformance/*.toml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no conformance cases: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			d := readDirectives(t, file)
+			setEnv(t, d)
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"check", file}, &stdout, &stderr)
+			out := stderr.String()
+			if want := map[string]int{"0": 0, "2": 2}[d.exit]; code != want {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, want, stdout.String(), out)
+			}
+			for _, e := range d.errors {
+				if !strings.Contains(out, e) {
+					t.Errorf("output lacks %q:\n%s", e, out)
+				}
+			}
+			for _, l := range d.lines {
+				if !strings.Contains(out, file+":"+l+":") {
+					t.Errorf("output does not place a problem at line %s:\n%s", l, out)
+				}
+			}
+			if code == 0 && !strings.Contains(stdout.String(), file+": valid:") {
+				t.Errorf("no summary on stdout: %q", stdout.String())
+			}
+		})
+	}
+}
+
+// TestConformanceCopyIsCurrent keeps this copy of the suite equal to the
+// shared one and to core's, when they are beside the repository.
+func TestConformanceCopyIsCurrent(t *testing.T) {
+	files, _ := filepath.Glob("testdata/conformance/*")
+	for _, other := range []string{"../../../../shared/conformance/service-toml", "../../../core/definition/testdata/conformance"} {
+		if _, err := os.Stat(other); err != nil {
+			continue
+		}
+		for _, f := range files {
+			mine, _ := os.ReadFile(f)
+			theirs, err := os.ReadFile(filepath.Join(other, filepath.Base(f)))
+			if err == nil && !bytes.Equal(mine, theirs) {
+				t.Errorf("%s differs from %s", f, filepath.Join(other, filepath.Base(f)))
+			}
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{nil, {"-h"}, {"lint"}, {"check", "a", "b"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage: mikros check") {
+			t.Errorf("run(%q) = %d, stderr %q", args, code, stderr.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", "testdata/nope.toml"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "testdata/nope.toml: cannot read") {
+		t.Errorf("missing file: %d %q", code, stderr.String())
+	}
+}
+
+// TestAgreesWithServices checks that a service binary in check mode
+// (MIKROS_CHECK=1) and `mikros check` say the same about the service's own
+// definition, as it is and after a typo.
+func TestAgreesWithServices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the examples")
+	}
+	for _, example := range []string{"script", "native"} {
+		t.Run(example, func(t *testing.T) {
+			dir := filepath.Join("..", "..", "..", "examples", example)
+			if _, err := os.Stat(dir); err != nil {
+				t.Skipf("examples not beside the tools module: %v", err)
+			}
+			bin := filepath.Join(t.TempDir(), example)
+			build := exec.Command("go", "build", "-o", bin, ".")
+			build.Dir = dir
+			if out, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("build: %v\n%s", err, out)
+			}
+			text, err := os.ReadFile(filepath.Join(dir, "service.toml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			typo := bytes.Replace(text, []byte("product "), []byte("prodcut "), 1)
+			if bytes.Equal(typo, text) {
+				t.Fatal("could not make a typo in the example's service.toml")
+			}
+			for name, content := range map[string][]byte{"as is": text, "with a typo": typo} {
+				file := filepath.Join(t.TempDir(), "service.toml")
+				if err := os.WriteFile(file, content, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				svc := exec.Command(bin)
+				svc.Env = append(os.Environ(), "MIKROS_CHECK=1", "MIKROS_CONFIG="+file)
+				var svcOut, svcErr bytes.Buffer
+				svc.Stdout, svc.Stderr = &svcOut, &svcErr
+				_ = svc.Run()
+				var toolOut, toolErr bytes.Buffer
+				code := run([]string{"check", file}, &toolOut, &toolErr)
+				if got := svc.ProcessState.ExitCode(); got != code || svcOut.String() != toolOut.String() || svcErr.String() != toolErr.String() {
+					t.Errorf("%s: the service and mikros check disagree:\nservice (exit %d):\n%s%s\nmikros check (exit %d):\n%s%s",
+						name, got, svcOut.String(), svcErr.String(), code, toolOut.String(), toolErr.String())
+				}
+				if name == "with a typo" && (code != 2 || !strings.Contains(toolErr.String(), `did you mean "product"?`)) {
+					t.Errorf("the typo was not reported: exit %d\n%s", code, toolErr.String())
+				}
+			}
+		})
+	}
+}
