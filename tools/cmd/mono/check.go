@@ -35,8 +35,8 @@ func (p Problem) String() string {
 // runCheck applies every rule to the repository and returns the problems
 // found, ordered by path. Problems about the same path keep the order in
 // which the rules found them. list runs "go list" for the dependency
-// guards.
-func runCheck(ctx context.Context, r *Repo, list lister) []Problem {
+// guards, and tidy runs "go mod tidy" for the tidiness rule.
+func runCheck(ctx context.Context, r *Repo, list lister, tidy tidier) []Problem {
 	var ps []Problem
 	ps = append(ps, checkModFiles(r)...)
 	ps = append(ps, checkWork(r)...)
@@ -45,6 +45,7 @@ func runCheck(ctx context.Context, r *Repo, list lister) []Problem {
 	ps = append(ps, checkChangelogs(r)...)
 	ps = append(ps, checkFormat(r.Root)...)
 	ps = append(ps, checkGuards(ctx, r, list)...)
+	ps = append(ps, checkTidy(ctx, r, tidy)...)
 	slices.SortStableFunc(ps, func(a, b Problem) int { return cmp.Compare(a.Path, b.Path) })
 	return ps
 }

@@ -91,7 +91,7 @@ func TestCheckFixtures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := loadFixture(t, name)
 			var got strings.Builder
-			for _, p := range runCheck(t.Context(), r, fakeLister(fixtureLists[name])) {
+			for _, p := range runCheck(t.Context(), r, fakeLister(fixtureLists[name]), fakeTidier(fixtureTidy[name])) {
 				got.WriteString(p.String() + "\n")
 			}
 			golden := filepath.Join("testdata", name+".golden")
@@ -139,7 +139,7 @@ func TestCheckMissingFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := runCheck(t.Context(), r, fakeLister(nil))
+	got := runCheck(t.Context(), r, fakeLister(nil), fakeTidier(nil))
 	want := []Problem{
 		{"core", "module not found; the dependency guard cannot run"},
 		{"examples/script", "module not found; the footprint guard cannot run"},

@@ -38,6 +38,12 @@
 //		only what its own go.mod and go.sum declare, with the workspace
 //		turned off. See below.
 //
+//	tidy [-check] [DIR...]
+//		Run "go mod tidy" on every module on its own and write back the
+//		go.mod and go.sum it produces, printing what changes in each
+//		module or "unchanged". With -check, change nothing, and exit 1
+//		if any module's go.mod or go.sum is not tidy. See below.
+//
 // Modules are the directories named by go.work's use directives; the
 // commands that take DIR arguments can be limited to some of them. Every
 // command but check warns about a go.mod in the tree that go.work does not
@@ -67,6 +73,11 @@
 //
 // Every .go file must be formatted as gofmt formats it.
 //
+// Every go.mod and go.sum must be tidy: "mono tidy -check" must find
+// nothing to change. (A go.mod that check already rejects for replace
+// directives or cannot parse is not tidied.) This runs the go command,
+// which needs the module cache or the module proxy, as the guards below do.
+//
 // Two guards run "go list -deps" over a module's non-test packages: core
 // may depend only on the standard library and github.com/BurntSushi/toml,
 // and examples/script must not pull in gRPC, protobuf, OpenTelemetry or
@@ -88,7 +99,29 @@
 // are fetched from a proxy. When a module fails, standalone runs
 // "go mod tidy" in the copy, with every sibling replaced, and reports the
 // requirements and checksums that the module's own go.mod and go.sum are
-// missing, naming the file each belongs in.
+// missing, naming the file each belongs in; "mono tidy" adds them.
+//
+// # Tidying
+//
+// A module requires its siblings at versions that no proxy serves until
+// they are tagged, so "go mod tidy" cannot run in the module's directory,
+// and in the workspace nothing shows that a go.mod lacks the indirect
+// requirements, or a go.sum the checksums, that its siblings' dependencies
+// call for. tidy copies each module to a temporary directory, adds replace
+// directives pointing every sibling at its directory in the tree, and runs
+// "go mod tidy" there with GOWORK=off. It then removes exactly the replace
+// directives it added from the resulting go.mod, has every requirement on a
+// sibling name the sibling's version in versions.yaml (go mod tidy can only
+// invent a placeholder version for a sibling it adds; an unreleased sibling
+// keeps the version already required, or gets v0.0.0), formats the file and
+// writes it and go.sum back to the module's directory. Each change is
+// printed on a line of its own after the file's path: "- LINE" for a
+// directive or checksum that goes, "+ LINE" for one that comes.
+//
+// Because tidying a module reads its siblings' go.mod files, tidy handles
+// a sibling before the modules that require it, so that one run leaves
+// every module tidy. "mono tidy -check" makes the same copies and changes
+// nothing; check runs it for every module.
 //
 // # Exit status
 //

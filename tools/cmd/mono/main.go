@@ -20,9 +20,13 @@ Commands:
   each [DIR...] -- CMD [ARG...] run CMD in every module directory
   test [DIR...] [-- FLAG...]    go vet and go test -race every module;
                                 FLAGs are passed to go test
-  check                         check the repository layout; print every problem
+  check                         check the repository layout and that every
+                                module is tidy; print every problem
   standalone [DIR...]           build, vet and test every module on its own,
                                 with the workspace off
+  tidy [-check] [DIR...]        run go mod tidy on every module on its own and
+                                write back go.mod and go.sum; with -check,
+                                change nothing and fail if any is not tidy
 
 DIR limits a command to the named module directories, such as core or
 features/logger. Run "go doc ./tools/cmd/mono" for the rules check enforces.
@@ -50,6 +54,7 @@ type invocation struct {
 	dirs    []string // module directories before "--"
 	rest    []string // arguments after "--"
 	dashes  bool     // whether "--" was given
+	check   bool     // tidy: -check was given
 }
 
 // parseArgs splits a command line and checks it against the arguments that
@@ -65,6 +70,10 @@ func parseArgs(args []string) (invocation, error) {
 		before = before[:i]
 	}
 	for _, a := range before {
+		if inv.command == "tidy" && (a == "-check" || a == "--check") {
+			inv.check = true
+			continue
+		}
 		if strings.HasPrefix(a, "-") {
 			return inv, fmt.Errorf("%s: unknown flag %s", inv.command, a)
 		}
@@ -75,9 +84,9 @@ func parseArgs(args []string) (invocation, error) {
 		if len(inv.dirs) > 0 || inv.dashes {
 			return inv, fmt.Errorf("%s takes no arguments", inv.command)
 		}
-	case "standalone":
+	case "standalone", "tidy":
 		if inv.dashes {
-			return inv, fmt.Errorf("standalone takes no arguments after --")
+			return inv, fmt.Errorf("%s takes no arguments after --", inv.command)
 		}
 	case "each":
 		if len(inv.rest) == 0 {
@@ -140,6 +149,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdEach(ctx, root, mods, inv.rest, stdout, stderr, runCommand)
 	case "test":
 		return cmdTest(ctx, root, mods, inv.rest, stdout, stderr, runCommand)
+	case "tidy":
+		return cmdTidy(ctx, repo, mods, inv.check, stdout, stderr)
 	default: // standalone
 		return cmdStandalone(ctx, repo, mods, stdout, stderr)
 	}
@@ -190,7 +201,7 @@ func cmdList(r *Repo, mods []*Module, stdout io.Writer) int {
 
 // cmdCheck implements "mono check".
 func cmdCheck(ctx context.Context, r *Repo, stdout, stderr io.Writer) int {
-	problems := runCheck(ctx, r, goList)
+	problems := runCheck(ctx, r, goList, tidyModule)
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
 	}

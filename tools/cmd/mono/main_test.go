@@ -31,6 +31,12 @@ func TestParseArgs(t *testing.T) {
 			want: invocation{command: "each", rest: []string{"go", "mod", "tidy"}, dashes: true},
 		},
 		{args: []string{"standalone", "core"}, want: invocation{command: "standalone", dirs: []string{"core"}}},
+		{args: []string{"tidy"}, want: invocation{command: "tidy"}},
+		{
+			args: []string{"tidy", "core", "-check", "kinds/script/"},
+			want: invocation{command: "tidy", dirs: []string{"core", "kinds/script"}, check: true},
+		},
+		{args: []string{"tidy", "--check"}, want: invocation{command: "tidy", check: true}},
 		{args: nil, wantErr: "no command given"},
 		{args: []string{"lint"}, wantErr: `unknown command "lint"`},
 		{args: []string{"list", "core"}, wantErr: "list takes no arguments"},
@@ -39,6 +45,9 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"each", "--"}, wantErr: "each needs a command after --"},
 		{args: []string{"test", "-run", "X"}, wantErr: "test: unknown flag -run"},
 		{args: []string{"standalone", "--", "-v"}, wantErr: "standalone takes no arguments after --"},
+		{args: []string{"standalone", "-check"}, wantErr: "standalone: unknown flag -check"},
+		{args: []string{"tidy", "-diff"}, wantErr: "tidy: unknown flag -diff"},
+		{args: []string{"tidy", "--", "core"}, wantErr: "tidy takes no arguments after --"},
 	}
 	for _, tt := range tests {
 		got, err := parseArgs(tt.args)
@@ -93,6 +102,13 @@ func TestRunInFixture(t *testing.T) {
 	stderr.Reset()
 	if code := run(t.Context(), []string{"check"}, &stdout, &stderr); code != exitOK || stdout.Len() > 0 {
 		t.Errorf("check = %d; stdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+	}
+
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(t.Context(), []string{"tidy", "-check", "kinds/script"}, &stdout, &stderr); code != exitOK ||
+		stdout.String() != "==> kinds/script\nunchanged\n" {
+		t.Errorf("tidy -check kinds/script = %d; stdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}
 
 	stdout.Reset()

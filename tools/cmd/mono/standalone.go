@@ -3,13 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -23,12 +19,6 @@ var standaloneSteps = [][]string{
 	{"go", "build", "./..."},
 	{"go", "vet", "./..."},
 	{"go", "test", "-count=1", "./..."},
-}
-
-// replacement points a sibling module path at the sibling's directory.
-type replacement struct {
-	Path string // module path
-	Dir  string // directory relative to the repository root, slash-separated
 }
 
 // cmdStandalone implements "mono standalone" for the modules in mods.
@@ -60,45 +50,29 @@ func cmdStandalone(ctx context.Context, r *Repo, mods []*Module, stdout, stderr 
 // standaloneSteps there with the workspace off. It stops at the first
 // failing step, then explains what m's go.mod and go.sum lack, if anything.
 func standaloneModule(ctx context.Context, r *Repo, m *Module, stdout, stderr io.Writer) error {
-	if m.File == nil {
-		return m.Err
-	}
-	tmp, err := os.MkdirTemp("", "mono-standalone-")
+	reps := siblingReplacements(r, m)
+	c, err := copyModule(r, m, "standalone", reps)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-
-	src := filepath.Join(r.Root, filepath.FromSlash(m.Dir))
-	dst := filepath.Join(tmp, filepath.FromSlash(m.Dir))
-	if err := copyTree(src, dst); err != nil {
-		return fmt.Errorf("copying the module: %w", err)
-	}
-	reps := siblingReplacements(r, m)
+	defer c.Remove()
 	for _, rep := range reps {
 		fmt.Fprintf(stdout, "replace %s => %s\n", rep.Path, rep.Dir)
 	}
-	gomod, err := withReplacements(m.File, r.Root, reps)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dst, "go.mod"), gomod, 0o644); err != nil {
-		return err
-	}
 
 	env := goEnv("GOWORK=off")
-	if out, err := goCommand(ctx, dst, env, "list", "./..."); err == nil && len(bytes.TrimSpace(out)) == 0 {
+	if out, err := goCommand(ctx, c.Dir, env, "list", "./..."); err == nil && len(bytes.TrimSpace(out)) == 0 {
 		fmt.Fprintln(stdout, "no Go packages; nothing to do")
 		return nil
 	}
 	var log bytes.Buffer // the steps' output, to tell what a failure is about
 	for _, step := range standaloneSteps {
 		fmt.Fprintf(stdout, "$ %s\n", commandLine(step))
-		cmd := newCommand(ctx, dst, env, step)
+		cmd := newCommand(ctx, c.Dir, env, step)
 		cmd.Stdout, cmd.Stderr = io.MultiWriter(stdout, &log), io.MultiWriter(stderr, &log)
 		if err := cmd.Run(); err != nil {
 			if ctx.Err() == nil {
-				explainMissing(ctx, r, m, dst, env, moduleFileError(log.String()), stdout)
+				explainMissing(ctx, r, m, c, moduleFileError(log.String()), stdout)
 			}
 			return fmt.Errorf("%s: %v", commandLine(step), err)
 		}
@@ -124,119 +98,27 @@ func moduleFileError(output string) bool {
 	})
 }
 
-// siblingReplacements returns a replacement for every sibling module that m
-// requires, directly or through other siblings, sorted by module path.
-// Replace directives apply only in the main module, so m needs one for every
-// sibling anywhere in its module graph.
-func siblingReplacements(r *Repo, m *Module) []replacement {
-	siblings := r.byPath()
-	seen := map[*Module]bool{m: true}
-	var reps []replacement
-	queue := []*Module{m}
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
-		if cur.File == nil {
-			continue
-		}
-		for _, req := range cur.File.Require {
-			sib := siblings[req.Mod.Path]
-			if sib == nil || seen[sib] {
-				continue
-			}
-			seen[sib] = true
-			reps = append(reps, replacement{Path: req.Mod.Path, Dir: sib.Dir})
-			queue = append(queue, sib)
-		}
-	}
-	slices.SortFunc(reps, func(a, b replacement) int { return strings.Compare(a.Path, b.Path) })
-	return reps
-}
-
-// allSiblings returns a replacement for every module of the tree other
-// than m, sorted by module path.
-func allSiblings(r *Repo, m *Module) []replacement {
-	var reps []replacement
-	for _, sib := range r.Modules {
-		if sib != m && sib.InTree {
-			reps = append(reps, replacement{Path: expectedPath(sib.Dir), Dir: sib.Dir})
-		}
-	}
-	slices.SortFunc(reps, func(a, b replacement) int { return strings.Compare(a.Path, b.Path) })
-	return reps
-}
-
-// withReplacements returns the contents of go.mod f with a replace directive
-// for each of reps, pointing at the sibling's directory under root.
-func withReplacements(f *modfile.File, root string, reps []replacement) ([]byte, error) {
-	data, err := f.Format()
-	if err != nil {
-		return nil, err
-	}
-	c, err := modfile.Parse("go.mod", data, nil) // a copy: f stays untouched
-	if err != nil {
-		return nil, err
-	}
-	for _, rep := range reps {
-		dir := filepath.Join(root, filepath.FromSlash(rep.Dir))
-		if err := c.AddReplace(rep.Path, "", dir, ""); err != nil {
-			return nil, err
-		}
-	}
-	c.Cleanup()
-	return c.Format()
-}
-
-// explainMissing runs "go mod tidy" in the standalone copy dst of m and
+// explainMissing runs "go mod tidy" in c, the standalone copy of m, and
 // prints the requirements and checksums it adds: what m's own go.mod and
 // go.sum lack to build without the workspace. blamed tells whether the go
 // command blamed the failure on go.mod or go.sum.
-func explainMissing(ctx context.Context, r *Repo, m *Module, dst string, env []string, blamed bool, w io.Writer) {
-	before, err := os.ReadFile(filepath.Join(dst, "go.sum"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return
-	}
-	// A sibling that m imports without requiring it is not among the
-	// replacements made for the build; replace every sibling, so that
-	// go mod tidy can name the missing requirement instead of failing to
-	// download an unpublished version.
-	gomod, err := withReplacements(m.File, r.Root, allSiblings(r, m))
+func explainMissing(ctx context.Context, r *Repo, m *Module, c *moduleCopy, blamed bool, w io.Writer) {
+	before, err := readModFiles(c.Dir)
 	if err != nil {
 		return
 	}
-	if err := os.WriteFile(filepath.Join(dst, "go.mod"), gomod, 0o644); err != nil {
-		return
-	}
-	if _, err := goCommand(ctx, dst, env, "mod", "tidy"); err != nil {
+	after, err := tidyCopy(ctx, r, m, c)
+	if err != nil {
 		fmt.Fprintf(w, "%s: go mod tidy fails as well, so what go.mod and go.sum lack is unknown: %s\n",
 			m.Dir, oneLine(err.Error()))
 		return
 	}
-	after, err := os.ReadFile(filepath.Join(dst, "go.sum"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return
-	}
-	data, err := os.ReadFile(filepath.Join(dst, "go.mod"))
+	tidied, err := modfile.Parse("go.mod", after.Mod, nil)
 	if err != nil {
 		return
 	}
-	tidied, err := modfile.Parse("go.mod", data, nil)
-	if err != nil {
-		return
-	}
-	siblings := r.byPath()
-	siblingVersion := func(p string) (string, bool) {
-		sib := siblings[p]
-		if sib == nil {
-			return "", false
-		}
-		if v, ok := r.Manifest[sib.Dir]; ok {
-			return v, true
-		}
-		return "v0.0.0", true
-	}
-	reqs := missingRequirements(m.File, tidied, siblingVersion)
-	sums := missingSumLines(before, after)
+	reqs := missingRequirements(m.File, tidied, siblingVersions(r, m))
+	sums := missingSumLines(before.Sum, after.Sum)
 	switch {
 	case len(reqs) == 0 && len(sums) == 0:
 		if blamed {
@@ -254,6 +136,7 @@ func explainMissing(ctx context.Context, r *Repo, m *Module, dst string, env []s
 	for _, l := range sums {
 		fmt.Fprintf(w, "    %s: %s\n", path.Join(m.Dir, "go.sum"), l)
 	}
+	fmt.Fprintf(w, "%s: run \"go run ./tools/cmd/mono tidy %s\" to add them\n", m.Dir, m.Dir)
 }
 
 // missingRequirements compares go.mod before with its tidied version after
@@ -305,58 +188,4 @@ func missingSumLines(before, after []byte) []string {
 		}
 	}
 	return lines
-}
-
-// copyTree copies the directory tree at src to dst, which must not exist,
-// leaving out version-control directories. Symbolic links are recreated as
-// they are.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			if d.Name() == ".git" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(target, 0o755)
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		case d.Type().IsRegular():
-			return copyFile(p, target)
-		}
-		return nil
-	})
-}
-
-// copyFile copies the regular file src to dst, keeping its permissions.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	fi, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

@@ -1,5 +1,3 @@
 module github.com/mikros-go/mikros/tools
 
 go 1.26.0
-
-require github.com/mikros-go/mikros/core v0.1.0
