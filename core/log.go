@@ -59,6 +59,9 @@ func stdHandler(w io.Writer, format string, level slog.Leveler) slog.Handler {
 	opts := &slog.HandlerOptions{
 		Level: level,
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if a.Value.Kind() == slog.KindDuration {
+				return slog.String(a.Key, a.Value.Duration().String()) // "1.5s", as zap writes it
+			}
 			if len(groups) > 0 {
 				return a
 			}
