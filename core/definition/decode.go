@@ -23,6 +23,9 @@ type decoder struct {
 	src      *source
 	file     string
 	problems Problems
+	// secret reports whether the value at a key path came from the
+	// environment; such values are never shown in a message.
+	secret func(path []string) bool
 }
 
 // at is where a value stands: the key path shown in messages and the path
@@ -49,12 +52,24 @@ func (d *decoder) problem(a at, format string, args ...any) {
 
 var (
 	durationType        = reflect.TypeFor[time.Duration]()
+	timeType            = reflect.TypeFor[time.Time]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
+// show names raw's type for a message, with its value unless the value
+// came from the environment.
+func (d *decoder) show(raw any, a at) string {
+	if d.secret != nil && d.secret(a.path) {
+		if _, ok := raw.(string); ok {
+			return "a string from the environment"
+		}
+	}
+	return typeName(raw)
+}
+
 func (d *decoder) value(raw any, rv reflect.Value, a at) {
 	t := rv.Type()
-	if t.Kind() == reflect.Pointer && t != textUnmarshalerType {
+	if t.Kind() == reflect.Pointer {
 		if rv.IsNil() {
 			rv.Set(reflect.New(t.Elem()))
 		}
@@ -67,14 +82,22 @@ func (d *decoder) value(raw any, rv reflect.Value, a at) {
 		}
 		return
 	}
+	if tv, ok := raw.(time.Time); ok && t == timeType {
+		rv.Set(reflect.ValueOf(tv))
+		return
+	}
 	if reflect.PointerTo(t).Implements(textUnmarshalerType) && rv.CanAddr() {
 		s, ok := raw.(string)
 		if !ok {
-			d.problem(a, "must be a string, not %s", typeName(raw))
+			d.problem(a, "must be a string, not %s", d.show(raw, a))
 			return
 		}
 		if err := rv.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
-			d.problem(a, "%q: %v", s, err)
+			if d.secret != nil && d.secret(a.path) {
+				d.problem(a, "the value from the environment is not valid (the reason is not shown, as it may quote the value)")
+			} else {
+				d.problem(a, "%q: %s", s, tidy(err.Error()))
+			}
 		}
 		return
 	}
@@ -92,58 +115,63 @@ func (d *decoder) value(raw any, rv reflect.Value, a at) {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		if n, ok := raw.(int64); ok {
 			if rv.OverflowInt(n) {
-				d.problem(a, "%d is out of range", n)
+				bits := t.Bits()
+				d.problem(a, "%d is out of range (%d to %d)", n, -(int64(1) << (bits - 1)), int64(1)<<(bits-1)-1)
 				return
 			}
 			rv.SetInt(n)
 			return
 		}
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		if n, ok := raw.(int64); ok {
 			if n < 0 || rv.OverflowUint(uint64(n)) {
-				d.problem(a, "%d is out of range", n)
+				d.problem(a, "%d is out of range (0 to %d)", n, uint64(1)<<t.Bits()-1)
 				return
 			}
 			rv.SetUint(uint64(n))
 			return
 		}
 	case reflect.Float32, reflect.Float64:
-		switch n := raw.(type) {
-		case float64:
-			rv.SetFloat(n)
-			return
-		case int64:
-			rv.SetFloat(float64(n))
+		if f, ok := number(raw); ok {
+			if rv.OverflowFloat(f) {
+				d.problem(a, "%v is out of range for a %s", f, t.Kind())
+				return
+			}
+			rv.SetFloat(f)
 			return
 		}
 	case reflect.Slice:
 		if items, ok := list(raw); ok {
 			s := reflect.MakeSlice(t, len(items), len(items))
 			for i, item := range items {
-				d.value(item, s.Index(i), at{append(clone(a.path), strconv.Itoa(i)), a.loc})
+				d.value(item, s.Index(i), a.child(strconv.Itoa(i)))
 			}
 			rv.Set(s)
 			return
 		}
 	case reflect.Map:
-		if m, ok := raw.(map[string]any); ok && t.Key().Kind() == reflect.String {
+		if t.Key().Kind() != reflect.String {
+			d.problem(a, "cannot decode into %s: a table's keys are strings", t)
+			return
+		}
+		if m, ok := raw.(map[string]any); ok {
 			if rv.IsNil() {
 				rv.Set(reflect.MakeMapWithSize(t, len(m)))
 			}
 			for _, k := range sortedKeys(m) {
+				key := reflect.ValueOf(k).Convert(t.Key())
 				e := reflect.New(t.Elem()).Elem()
+				if old := rv.MapIndex(key); old.IsValid() {
+					e.Set(old)
+				}
 				d.value(m[k], e, a.child(k))
-				rv.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), e)
+				rv.SetMapIndex(key, e)
 			}
 			return
 		}
 	case reflect.Struct:
 		if m, ok := raw.(map[string]any); ok {
 			d.table(m, rv, a)
-			return
-		}
-		if tv, ok := raw.(time.Time); ok && t == reflect.TypeFor[time.Time]() {
-			rv.Set(reflect.ValueOf(tv))
 			return
 		}
 	case reflect.Interface:
@@ -157,7 +185,18 @@ func (d *decoder) value(raw any, rv reflect.Value, a at) {
 		d.problem(a, "cannot decode into %s", t)
 		return
 	}
-	d.problem(a, "must be %s, not %s", goTypeName(t), typeName(raw))
+	d.problem(a, "must be %s, not %s", goTypeName(t), d.show(raw, a))
+}
+
+// number reads a float, or an integer as a float.
+func number(raw any) (float64, bool) {
+	switch n := raw.(type) {
+	case float64:
+		return n, true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
 }
 
 // duration reads a duration written as a Go duration string ("1m30s").
@@ -168,9 +207,12 @@ func (d *decoder) duration(raw any, a at) (time.Duration, bool) {
 		if err == nil {
 			return dur, true
 		}
-		if _, nerr := strconv.ParseFloat(v, 64); nerr == nil {
+		switch _, nerr := strconv.ParseFloat(v, 64); {
+		case d.secret != nil && d.secret(a.path):
+			d.problem(a, "the value from the environment is not a duration (write it like \"30s\" or \"1m30s\")")
+		case nerr == nil:
 			d.problem(a, "%q is not a duration (write it like \"%ss\")", v, v)
-		} else {
+		default:
 			d.problem(a, "%q is not a duration (write it like \"30s\" or \"1m30s\")", v)
 		}
 	case int64:
@@ -192,8 +234,23 @@ func (d *decoder) table(m map[string]any, rv reflect.Value, a at) {
 			d.problem(at{a.path, append(clone(a.loc), k)}, "unknown key %q%s", k, didYouMean(k, fields.keys))
 			continue
 		}
-		d.value(m[k], rv.FieldByIndex(idx), a.child(k))
+		d.value(m[k], field(rv, idx), a.child(k))
 	}
+}
+
+// field returns the field of the struct rv at index, allocating the
+// embedded structs it is promoted through when they are nil pointers.
+func field(rv reflect.Value, index []int) reflect.Value {
+	for n, i := range index {
+		if n > 0 && rv.Kind() == reflect.Pointer {
+			if rv.IsNil() {
+				rv.Set(reflect.New(rv.Type().Elem()))
+			}
+			rv = rv.Elem()
+		}
+		rv = rv.Field(i)
+	}
+	return rv
 }
 
 type structFields struct {
@@ -202,12 +259,19 @@ type structFields struct {
 }
 
 // fieldsOf lists the keys a struct accepts: each exported field under its
-// `toml:"name"` tag, or else its name in snake_case; embedded structs lend
-// their fields; a field tagged `toml:"-"` is skipped.
+// `toml:"name"` tag, or else its name in snake_case; embedded structs (and
+// exported pointers to structs) lend their fields, the shallower field
+// winning as in Go; a field tagged `toml:"-"` is skipped.
 func fieldsOf(t reflect.Type) structFields {
 	fs := structFields{byKey: map[string][]int{}}
 	var walk func(t reflect.Type, index []int)
+	inside := map[reflect.Type]bool{} // the structs being walked, against cycles
 	walk = func(t reflect.Type, index []int) {
+		if inside[t] {
+			return
+		}
+		inside[t] = true
+		defer delete(inside, t)
 		for i := range t.NumField() {
 			f := t.Field(i)
 			idx := append(append([]int(nil), index...), i)
@@ -215,9 +279,15 @@ func fieldsOf(t reflect.Type) structFields {
 			if name == "-" {
 				continue
 			}
-			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-				walk(f.Type, idx)
-				continue
+			if f.Anonymous && name == "" {
+				ft := f.Type
+				if ft.Kind() == reflect.Pointer && f.IsExported() {
+					ft = ft.Elem()
+				}
+				if ft.Kind() == reflect.Struct {
+					walk(ft, idx)
+					continue
+				}
 			}
 			if !f.IsExported() {
 				continue
@@ -225,13 +295,15 @@ func fieldsOf(t reflect.Type) structFields {
 			if name == "" {
 				name = snake(f.Name)
 			}
-			if _, dup := fs.byKey[name]; !dup {
+			if old, dup := fs.byKey[name]; !dup || len(idx) < len(old) {
 				fs.byKey[name] = idx
-				fs.keys = append(fs.keys, name)
 			}
 		}
 	}
 	walk(t, nil)
+	for k := range fs.byKey {
+		fs.keys = append(fs.keys, k)
+	}
 	sort.Strings(fs.keys)
 	return fs
 }

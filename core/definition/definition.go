@@ -69,7 +69,8 @@ type Type struct {
 	// kind's default applies.
 	Port int
 	// PortFrom says where Port came from, for messages: the variable's
-	// name, "types" or "services.<kind>.port"; "" when Port is 0.
+	// name, "types", or the key "services.<kind>.port" as written
+	// ("runtime.<kind>.port" for that alias); "" when Port is 0.
 	PortFrom string
 }
 

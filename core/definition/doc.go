@@ -6,7 +6,7 @@
 // that one run reports them all. Each problem names the file, the line and
 // column, and the key path, in the form
 //
-//	service.toml:9:14: lifecycle.stop_timeout: 30 is not a duration (write it like "30s")
+//	service.toml:9:1: lifecycle.stop_timeout: 30 is not a duration (write it like "30s")
 //
 // The tables that belong to others — [features.<name>], [services.<kind>],
 // [clients.<name>] and [service] — are handed to their owners as [Section]

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -83,7 +85,7 @@ func Parse(file string, text []byte, opts Options) (*Definition, error) {
 	p.d = &decoder{src: p.def.src, file: file}
 	var raw map[string]any
 	if _, err := toml.Decode(string(text), &raw); err != nil {
-		return nil, Problems{syntaxProblem(file, err)}
+		return nil, Problems{syntaxProblem(p.def.src, err)}
 	}
 	p.parse(raw)
 	p.d.problems.Sort()
@@ -91,18 +93,39 @@ func Parse(file string, text []byte, opts Options) (*Definition, error) {
 	return p.def, p.d.problems.Err()
 }
 
-func syntaxProblem(file string, err error) Problem {
+func syntaxProblem(src *source, err error) Problem {
 	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		return Problem{File: file, Line: pe.Position.Line, Col: pe.Position.Col, Message: "syntax: " + pe.Message}
+	if !errors.As(err, &pe) {
+		return Problem{File: src.file, Message: "syntax: " + tidy(err.Error())}
 	}
-	return Problem{File: file, Message: "syntax: " + err.Error()}
+	// The parser's own column is off for an error at the start of a line,
+	// and its line is the last one of a multi-line token; the offset at
+	// which the error starts is right.
+	line, col := src.position(pe.Position.Start)
+	if pe.Position.Start == 0 && pe.Position.Line > 1 {
+		line, col = pe.Position.Line, 0
+	}
+	return Problem{File: src.file, Line: line, Col: col, Message: "syntax: " + tidy(pe.Message)}
+}
+
+// tidy makes a message from another package read like ours: lowercase,
+// without a closing period. A word that is all capitals keeps them.
+func tidy(msg string) string {
+	msg = strings.TrimSuffix(strings.TrimSpace(msg), ".")
+	r, n := utf8.DecodeRuneInString(msg)
+	if next, _ := utf8.DecodeRuneInString(msg[n:]); unicode.IsUpper(r) && !unicode.IsUpper(next) {
+		msg = string(unicode.ToLower(r)) + msg[n:]
+	}
+	return msg
 }
 
 type parser struct {
 	opts Options
 	def  *Definition
 	d    *decoder
+	// written are the kind names written in types, aliases resolved, even
+	// those that have another problem.
+	written []string
 }
 
 func top(key string) at { return at{[]string{key}, []string{key}} }
@@ -123,10 +146,14 @@ func (p *parser) parse(raw map[string]any) {
 	}
 	def := p.def
 	def.Name = p.identity(raw, "name", true, func(s string) string {
-		if !nameRE.MatchString(s) {
-			return fmt.Sprintf("%q must be lowercase kebab-case: a letter, then letters, digits or '-', at most 63 in all", s)
+		if nameRE.MatchString(s) {
+			return ""
 		}
-		return ""
+		msg := fmt.Sprintf("%q must be lowercase kebab-case: a letter, then letters, digits or '-', at most 63 in all", s)
+		if fix := kebab(s); fix != s && nameRE.MatchString(fix) {
+			msg += fmt.Sprintf(" (did you mean %q?)", fix)
+		}
+		return msg
 	})
 	def.Version = p.identity(raw, "version", true, func(s string) string {
 		if !semverRE.MatchString(s) {
@@ -142,7 +169,7 @@ func (p *parser) parse(raw map[string]any) {
 	})
 	def.Language = p.identity(raw, "language", false, func(s string) string {
 		if s != "go" && s != "rust" {
-			return fmt.Sprintf("%q is not a language Mikros runs (go, rust)", s)
+			return fmt.Sprintf("%q is not a language Mikros runs (go, rust%s)", s, alsoDidYouMean(strings.ToLower(s), []string{"go", "rust"}))
 		}
 		return ""
 	})
@@ -150,6 +177,12 @@ func (p *parser) parse(raw map[string]any) {
 	p.envs(raw)
 	p.framework(raw)
 	p.tables(raw)
+}
+
+// kebab is the kebab-case form of a name written in another case, for a
+// hint.
+func kebab(s string) string {
+	return strings.NewReplacer("_", "-", " ", "-", ".", "-").Replace(snake(strings.TrimSpace(s)))
 }
 
 // identity reads a top-level string key and checks it with valid, which
@@ -174,6 +207,12 @@ func (p *parser) identity(raw map[string]any, key string, required bool, valid f
 	return s
 }
 
+// element is the place of the i-th entry of the array at a: its path is
+// the array's, its place the entry's.
+func element(a at, i int) at {
+	return at{a.path, append(clone(a.loc), strconv.Itoa(i))}
+}
+
 func (p *parser) types(raw map[string]any) {
 	a := top("types")
 	v, ok := raw["types"]
@@ -191,49 +230,73 @@ func (p *parser) types(raw map[string]any) {
 		return
 	}
 	seen := map[string]bool{}
-	for _, item := range items {
+	for i, item := range items {
+		e := element(a, i)
 		s, ok := item.(string)
 		if !ok {
-			p.d.problem(a, "every entry must be a string, not %s", typeName(item))
+			p.d.problem(e, "every entry must be a string like \"grpc:7070\", not %s", typeName(item))
 			continue
 		}
 		kind, portText, hasPort := strings.Cut(s, ":")
 		if canon, ok := kindAliases[kind]; ok {
-			p.warn(a, "%q is read as %q; write %q", kind, canon, canon)
+			p.warn(e, "%q is read as %q; write %q", kind, canon, canon)
 			kind = canon
 		}
 		if !kindRE.MatchString(kind) {
-			p.d.problem(a, "%q is not a kind name", s)
+			p.d.problem(e, "%q is not a kind name (lowercase, like \"grpc\" or \"grpc:7070\"%s)", s, alsoDidYouMean(strings.ToLower(kind), p.opts.Kinds))
 			continue
 		}
+		p.written = append(p.written, kind)
 		t := Type{Kind: kind}
+		portOK := true
 		if hasPort {
-			port, err := strconv.Atoi(portText)
-			if err != nil || port < 1 || port > 65535 {
-				p.d.problem(a, "%q: port %s is not a port number (1-65535)", s, portText)
-				continue
+			port, ok := parsePort(portText)
+			switch {
+			case portText == "":
+				p.d.problem(e, "%q has no port after ':' (write %q or \"%s:8080\")", s, kind, kind)
+			case !ok && isDigits(portText):
+				p.d.problem(e, "%q: %s is not a port number (1-65535)", s, portText)
+			case !ok:
+				p.d.problem(e, "%q: %q is not a port number (1-65535)", s, portText)
 			}
-			t.Port, t.PortFrom = port, "types"
+			t.Port, t.PortFrom, portOK = port, "types", ok
 		}
 		if p.opts.Kinds != nil && !slices.Contains(p.opts.Kinds, kind) {
-			hint := ""
-			if s := suggest(kind, p.opts.Kinds); s != "" {
-				hint = fmt.Sprintf("; did you mean %q?", s)
-			}
-			p.d.problem(a, "unknown kind %q (kinds in this binary: %s%s)", kind, strings.Join(p.opts.Kinds, ", "), hint)
+			p.d.problem(e, "unknown kind %q (kinds in this binary: %s%s)", kind, strings.Join(p.opts.Kinds, ", "), alsoDidYouMean(kind, p.opts.Kinds))
+			continue
+		}
+		if !portOK {
 			continue
 		}
 		if seen[kind] {
-			p.d.problem(a, "kind %q is listed more than once", kind)
+			p.d.problem(e, "kind %q is listed more than once", kind)
 			continue
 		}
 		seen[kind] = true
 		p.def.Types = append(p.def.Types, t)
 	}
-	if seen["script"] && len(items) > 1 {
+	if seen["script"] && len(p.def.Types) > 1 {
 		p.d.problem(a, "script runs alone: a service that runs once cannot also be %s",
 			strings.Join(without(p.def.Kinds(), "script"), ", "))
 	}
+}
+
+// parsePort reads a port number written in decimal digits only.
+func parsePort(s string) (int, bool) {
+	if !isDigits(s) || len(s) > 5 {
+		return 0, false
+	}
+	port, err := strconv.Atoi(s)
+	return port, err == nil && port >= 1 && port <= 65535
+}
+
+func isDigits(s string) bool {
+	for i := range len(s) {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (p *parser) envs(raw map[string]any) {
@@ -247,69 +310,90 @@ func (p *parser) envs(raw map[string]any) {
 		p.d.problem(a, "must be an array of variable names, not %s", typeName(v))
 		return
 	}
-	var missing []string
-	for _, item := range items {
+	var unset, empty []string
+	for i, item := range items {
+		e := element(a, i)
 		name, ok := item.(string)
 		if !ok {
-			p.d.problem(a, "every entry must be a string, not %s", typeName(item))
+			p.d.problem(e, "every entry must be a string, not %s", typeName(item))
 			continue
 		}
 		if !envNameRE.MatchString(name) {
-			p.d.problem(a, "%q is not a variable name (uppercase letters, digits and '_', like \"DATABASE_URL\")", name)
+			hint := `, like "DATABASE_URL"`
+			if up := strings.ToUpper(name); envNameRE.MatchString(up) {
+				hint = fmt.Sprintf("; did you mean %q?", up)
+			}
+			p.d.problem(e, "%q is not a variable name (uppercase letters, digits and '_'%s)", name, hint)
 			continue
 		}
 		if slices.Contains(p.def.Envs, name) {
-			p.d.problem(a, "%s is listed more than once", name)
+			p.d.problem(e, "%s is listed more than once", name)
 			continue
 		}
 		p.def.Envs = append(p.def.Envs, name)
-		if val, ok := p.opts.LookupEnv(name); !ok || val == "" {
-			missing = append(missing, name)
+		if val, ok := p.opts.LookupEnv(name); !ok {
+			unset = append(unset, name)
+		} else if val == "" {
+			empty = append(empty, name)
 		}
 	}
-	switch len(missing) {
-	case 0:
-	case 1:
-		p.d.problem(a, "%s is not set", missing[0])
-	default:
-		p.d.problem(a, "%s are not set", strings.Join(missing, ", "))
+	if len(unset) > 0 {
+		p.d.problem(a, "%s %s not set", strings.Join(unset, ", "), plural(len(unset), "is", "are"))
 	}
+	if len(empty) > 0 {
+		p.d.problem(a, "%s %s set but empty", strings.Join(empty, ", "), plural(len(empty), "is", "are"))
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // framework reads the tables the framework owns, and the MIKROS_*
 // variables that adjust them.
 func (p *parser) framework(raw map[string]any) {
 	def := p.def
+	levels, formats := []string{"debug", "info", "warn", "error"}, []string{"json", "console"}
 	def.Log = Log{Level: "info", Format: "json"}
 	p.table(raw, "log", &def.Log)
-	if !slices.Contains([]string{"debug", "info", "warn", "error"}, def.Log.Level) {
-		p.d.problem(top("log").child("level"), "%q is not a level (debug, info, warn, error)", def.Log.Level)
+	if !slices.Contains(levels, def.Log.Level) {
+		p.d.problem(top("log").child("level"), "%q is not a level (debug, info, warn, error%s)", def.Log.Level, alsoDidYouMean(strings.ToLower(def.Log.Level), levels))
 	}
-	if def.Log.Format != "json" && def.Log.Format != "console" {
-		p.d.problem(top("log").child("format"), "%q is not a format (json, console)", def.Log.Format)
+	if !slices.Contains(formats, def.Log.Format) {
+		p.d.problem(top("log").child("format"), "%q is not a format (json, console%s)", def.Log.Format, alsoDidYouMean(strings.ToLower(def.Log.Format), formats))
 	}
 
 	def.Lifecycle = Lifecycle{StartTimeout: DefaultStartTimeout, StopTimeout: DefaultStopTimeout}
 	p.table(raw, "lifecycle", &def.Lifecycle)
-	for key, d := range map[string]time.Duration{
-		"start_timeout": def.Lifecycle.StartTimeout,
-		"stop_timeout":  def.Lifecycle.StopTimeout,
-		"drain_delay":   def.Lifecycle.DrainDelay,
-	} {
-		if d < 0 || (d == 0 && key != "drain_delay") {
-			p.d.problem(top("lifecycle").child(key), "%s must be more than zero", d)
-		}
+	lc := top("lifecycle")
+	if d := def.Lifecycle.StartTimeout; d <= 0 {
+		p.d.problem(lc.child("start_timeout"), "must be more than zero, not %s", d)
 	}
-	if def.Lifecycle.DrainDelay >= def.Lifecycle.StopTimeout && def.Lifecycle.StopTimeout > 0 {
-		p.d.problem(top("lifecycle").child("drain_delay"), "%s leaves nothing of stop_timeout (%s) to stop in", def.Lifecycle.DrainDelay, def.Lifecycle.StopTimeout)
+	if d := def.Lifecycle.StopTimeout; d <= 0 {
+		p.d.problem(lc.child("stop_timeout"), "must be more than zero, not %s", d)
+	}
+	if d, stop := def.Lifecycle.DrainDelay, def.Lifecycle.StopTimeout; d < 0 {
+		p.d.problem(lc.child("drain_delay"), "must not be negative, not %s", d)
+	} else if stop > 0 && d >= stop {
+		p.d.problem(lc.child("drain_delay"), "%s leaves no time to stop: it must be less than stop_timeout (%s)", d, stop)
 	}
 
-	if _, ok := raw["admin"]; ok {
+	_, adminEnv := p.opts.LookupEnv("MIKROS_ADMIN_PORT")
+	if v, ok := raw["admin"]; ok {
+		a := top("admin")
 		def.Admin = &Admin{}
 		p.table(raw, "admin", def.Admin)
-		if def.Admin.Port < 1 || def.Admin.Port > 65535 {
-			if _, set := p.opts.LookupEnv("MIKROS_ADMIN_PORT"); !set {
-				p.d.problem(top("admin").child("port"), "%d is not a port number (1-65535)", def.Admin.Port)
+		if m, ok := v.(map[string]any); ok {
+			port, written := m["port"]
+			n, isInt := port.(int64)
+			switch {
+			case !written && !adminEnv:
+				p.d.problem(at{a.child("port").path, a.loc}, "required, but not written (or set MIKROS_ADMIN_PORT)")
+			case isInt && (n < 1 || n > 65535):
+				p.d.problem(a.child("port"), "%d is not a port number (1-65535)", n)
 			}
 		}
 	}
@@ -335,12 +419,11 @@ func (p *parser) framework(raw map[string]any) {
 
 // envPort reads a port number from a MIKROS_*_PORT variable.
 func (p *parser) envPort(name, v string) (int, bool) {
-	port, err := strconv.Atoi(v)
-	if err != nil || port < 1 || port > 65535 {
+	port, ok := parsePort(v)
+	if !ok {
 		p.d.problems = append(p.d.problems, Problem{File: p.def.File, Path: name, Message: fmt.Sprintf("%q is not a port number (1-65535)", v)})
-		return 0, false
 	}
-	return port, true
+	return port, ok
 }
 
 // table decodes the top-level table key into v, strictly.
@@ -355,7 +438,9 @@ func (p *parser) table(raw map[string]any, key string, v any) {
 func (p *parser) tables(raw map[string]any) {
 	def := p.def
 	def.Features = map[string]FeatureTable{}
-	for name, a := range p.tableOfTables(raw, "features") {
+	features := p.tableOfTables(raw, "features")
+	for _, name := range sortedKeys(features) {
+		a := features[name]
 		m := a.values
 		ft := FeatureTable{}
 		if v, ok := m["enabled"]; ok {
@@ -370,39 +455,89 @@ func (p *parser) tables(raw map[string]any) {
 		def.Features[name] = ft
 	}
 
+	p.services(raw)
+
+	def.Clients = map[string]Section{}
+	clients := p.tableOfTables(raw, "clients")
+	for _, name := range sortedKeys(clients) {
+		a := clients[name]
+		def.Clients[name] = p.section(a.at, a.values)
+	}
+
+	if v, ok := raw["service"]; ok {
+		if m, ok := v.(map[string]any); ok {
+			def.Service = p.section(top("service"), m)
+		} else {
+			p.d.problem(top("service"), "must be a table, not %s", typeName(v))
+		}
+	}
+}
+
+// services reads the [services.<kind>] tables, and the aliases of other
+// Mikros implementations: [runtime.<kind>], and the kind worker for native.
+func (p *parser) services(raw map[string]any) {
+	def := p.def
 	def.Services = map[string]Section{}
-	services := p.tableOfTables(raw, "services")
-	for name, a := range p.tableOfTables(raw, "runtime") {
-		canon := "services." + name
-		if _, dup := services[name]; dup {
-			p.d.problem(a.at, "both [runtime.%s] and [%s] are written; keep [%s]", name, canon, canon)
+	type table struct {
+		kind, written string
+		located
+	}
+	var tables []table
+	for _, key := range []string{"services", "runtime"} {
+		m := p.tableOfTables(raw, key)
+		for _, name := range sortedKeys(m) {
+			kind := name
+			if canon, ok := kindAliases[name]; ok {
+				kind = canon
+			}
+			tables = append(tables, table{kind, key + "." + name, m[name]})
+		}
+	}
+	// The canonical [services.<kind>] first, so that a duplicate is
+	// reported at its alias.
+	slices.SortStableFunc(tables, func(a, b table) int {
+		return cmpBool(a.written != "services."+a.kind, b.written != "services."+b.kind)
+	})
+	written := map[string]string{}
+	byKind := map[string]located{}
+	for _, t := range tables {
+		canon := "services." + t.kind
+		if prev, dup := written[t.kind]; dup {
+			p.d.problem(t.at, "both [%s] and [%s] are written; keep [%s]", t.written, prev, canon)
 			continue
 		}
-		p.warn(a.at, "[runtime.%s] is read as [%s]; write [%s]", name, canon, canon)
-		a.at.path = []string{"services", name}
-		services[name] = a
-	}
-	kinds := def.Kinds()
-	for _, name := range sortedKeys(services) {
-		a := services[name]
-		kind := name
-		if canon, ok := kindAliases[name]; ok {
-			kind = canon
-			a.at.path = []string{"services", canon}
+		written[t.kind] = t.written
+		if t.written != canon {
+			p.warn(t.at, "[%s] is read as [%s]; write [%s]", t.written, canon, canon)
+			t.at.path = []string{"services", t.kind}
 		}
-		if !slices.Contains(kinds, kind) {
-			p.d.problem(a.at, "%s is not in types (add it to types, or remove this table)", kind)
+		byKind[t.kind] = t.located
+	}
+
+	for _, kind := range sortedKeys(byKind) {
+		a := byKind[kind]
+		if !slices.Contains(p.written, kind) {
+			hint := "add it to types, or remove this table"
+			if s := suggest(kind, p.written); s != "" {
+				hint = fmt.Sprintf("did you mean [services.%s]?", s)
+			}
+			p.d.problem(a.at, "kind %q is not in types (%s)", kind, hint)
 			continue
 		}
 		m := a.values
 		if v, ok := m["port"]; ok {
 			m = omit(m, "port")
-			if port, ok := v.(int64); !ok || port < 1 || port > 65535 {
-				p.d.problem(a.at.child("port"), "%s is not a port number (1-65535)", strings.TrimPrefix(typeName(v), "an integer "))
-			} else {
+			port := a.at.child("port")
+			n, isInt := v.(int64)
+			switch {
+			case !isInt:
+				p.d.problem(port, "must be a port number (1-65535), not %s", typeName(v))
+			case n < 1 || n > 65535:
+				p.d.problem(port, "%d is not a port number (1-65535)", n)
+			default:
 				for i := range def.Types {
 					if def.Types[i].Kind == kind && def.Types[i].Port == 0 {
-						def.Types[i].Port, def.Types[i].PortFrom = int(port), strings.Join(a.at.path, ".")+".port"
+						def.Types[i].Port, def.Types[i].PortFrom = int(n), strings.Join(port.loc, ".")
 					}
 				}
 			}
@@ -417,19 +552,16 @@ func (p *parser) tables(raw map[string]any) {
 			}
 		}
 	}
+}
 
-	def.Clients = map[string]Section{}
-	for name, a := range p.tableOfTables(raw, "clients") {
-		def.Clients[name] = p.section(a.at, a.values)
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
 	}
-
-	if v, ok := raw["service"]; ok {
-		if m, ok := v.(map[string]any); ok {
-			def.Service = p.section(top("service"), m)
-		} else {
-			p.d.problem(top("service"), "must be a table, not %s", typeName(v))
-		}
-	}
+	return -1
 }
 
 type located struct {
@@ -450,11 +582,11 @@ func (p *parser) tableOfTables(raw map[string]any, key string) map[string]locate
 		p.d.problem(top(key), "must be a table, not %s", typeName(v))
 		return out
 	}
-	for name, sub := range m {
+	for _, name := range sortedKeys(m) {
 		a := top(key).child(name)
-		t, ok := sub.(map[string]any)
+		t, ok := m[name].(map[string]any)
 		if !ok {
-			p.d.problem(a, "must be a table ([%s.%s]), not %s", key, name, typeName(sub))
+			p.d.problem(a, "must be a table ([%s.%s]), not %s", key, name, typeName(m[name]))
 			continue
 		}
 		out[name] = located{a, t}
@@ -471,7 +603,9 @@ func (p *parser) section(a at, values map[string]any) Section {
 
 // interpolate returns v with every "${NAME}" (and mikros Go's "NAME@env")
 // in its strings replaced by the variable's value. Only variables declared in
-// envs may be used.
+// envs may be used. fromEnv records the keys (dotted, relative to the
+// section; an array's elements are keyed by their index) whose value came
+// from the environment.
 func (p *parser) interpolate(v any, a at, key string, fromEnv map[string]bool) any {
 	join := func(k string) string {
 		if key == "" {
@@ -489,14 +623,29 @@ func (p *parser) interpolate(v any, a at, key string, fromEnv map[string]bool) a
 			return t
 		}
 		fromEnv[key] = true
+		if strings.Contains(refRE.ReplaceAllString(t, ""), "${") {
+			p.d.problem(a, "a \"${\" is not closed (write \"${NAME}\")")
+		}
 		return refRE.ReplaceAllStringFunc(t, func(ref string) string {
 			name := ref[2 : len(ref)-1]
+			if name == "" {
+				p.d.problem(a, "%q names no variable (write \"${NAME}\")", ref)
+				return ""
+			}
 			if !envNameRE.MatchString(name) {
-				p.d.problem(a, "%q is not a variable reference (write \"${NAME}\")", ref)
+				hint := ""
+				if up := strings.ToUpper(strings.TrimSpace(name)); envNameRE.MatchString(up) {
+					hint = fmt.Sprintf("; did you mean \"${%s}\"?", up)
+				}
+				p.d.problem(a, "%q is not a variable reference (the name is uppercase letters, digits and '_'%s)", ref, hint)
 				return ""
 			}
 			if !slices.Contains(p.def.Envs, name) {
-				p.d.problem(a, "%s is used here but not declared in envs (add it to envs)", name)
+				hint := "add it to envs"
+				if s := suggest(name, p.def.Envs); s != "" {
+					hint = fmt.Sprintf("did you mean %s?", s)
+				}
+				p.d.problem(a, "%s is used here but not declared in envs (%s)", name, hint)
 				return ""
 			}
 			val, _ := p.opts.LookupEnv(name)
@@ -504,20 +653,22 @@ func (p *parser) interpolate(v any, a at, key string, fromEnv map[string]bool) a
 		})
 	case map[string]any:
 		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = p.interpolate(e, a.child(k), join(k), fromEnv)
+		for _, k := range sortedKeys(t) {
+			out[k] = p.interpolate(t[k], a.child(k), join(k), fromEnv)
 		}
 		return out
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = p.interpolate(e, a, key, fromEnv)
+			k := strconv.Itoa(i)
+			out[i] = p.interpolate(e, a.child(k), join(k), fromEnv)
 		}
 		return out
 	case []map[string]any:
 		out := make([]map[string]any, len(t))
 		for i, e := range t {
-			out[i] = p.interpolate(e, a, key, fromEnv).(map[string]any)
+			k := strconv.Itoa(i)
+			out[i] = p.interpolate(e, a.child(k), join(k), fromEnv).(map[string]any)
 		}
 		return out
 	}

@@ -10,8 +10,10 @@ import (
 type Problem struct {
 	// File is the definition's file name as given to [Parse].
 	File string
-	// Line and Col are 1-based; both are 0 when the problem has no single
-	// place in the file (a required key that is missing, an unset variable).
+	// Line and Col are 1-based, Col counting bytes; both are 0 when the
+	// problem has no place in the file (a missing top-level key, a bad
+	// MIKROS_* variable). A missing key inside a table is placed at the
+	// table.
 	Line, Col int
 	// Path is the dotted key path the problem is about, such as
 	// "lifecycle.stop_timeout"; empty for syntax errors.
@@ -21,13 +23,16 @@ type Problem struct {
 }
 
 // Error formats the problem as FILE:LINE:COL: PATH: MESSAGE, leaving out the
-// parts it does not have.
+// parts it does not have (the line and column are shown only with a file).
 func (p Problem) Error() string {
 	var b strings.Builder
 	if p.File != "" {
 		b.WriteString(p.File)
 		if p.Line > 0 {
-			fmt.Fprintf(&b, ":%d:%d", p.Line, p.Col)
+			fmt.Fprintf(&b, ":%d", p.Line)
+			if p.Col > 0 {
+				fmt.Fprintf(&b, ":%d", p.Col)
+			}
 		}
 		b.WriteString(": ")
 	}

@@ -3,6 +3,7 @@ package definition
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -53,7 +54,7 @@ func (s Section) Keys() []string { return sortedKeys(s.values) }
 // else its name in snake_case.
 //
 // The error, when there is one, is a [Problems] with every problem found,
-// each at its line.
+// each at its line, sorted by line.
 func (s Section) Decode(v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -62,8 +63,9 @@ func (s Section) Decode(v any) error {
 	if s.values == nil {
 		return nil
 	}
-	d := &decoder{src: s.src, file: s.file}
+	d := &decoder{src: s.src, file: s.file, secret: s.secret}
 	d.value(s.values, rv.Elem(), s.at)
+	d.problems.Sort()
 	return d.problems.Err()
 }
 
@@ -81,10 +83,34 @@ func (s Section) Problem(key, format string, args ...any) Problem {
 	return Problem{File: s.file, Line: line, Col: col, Path: strings.Join(a.path, "."), Message: fmt.Sprintf(format, args...)}
 }
 
+// secret reports whether the value at path (a full key path, starting with
+// the table's own) came from the environment, or lies inside a value that
+// did (an element of such an array).
+func (s Section) secret(path []string) bool {
+	if len(path) < len(s.at.path) {
+		return false
+	}
+	rel := path[len(s.at.path):]
+	for i := 1; i <= len(rel); i++ {
+		if s.fromEnv[strings.Join(rel[:i], ".")] {
+			return true
+		}
+	}
+	return false
+}
+
 // FromEnv reports whether the value at key (a dotted path relative to the
-// table) came from the environment through "${NAME}". Such values are
-// secrets as far as the framework knows: it never prints them.
-func (s Section) FromEnv(key string) bool { return s.fromEnv[key] }
+// table; an array's elements are keyed by their index, as in "hosts.0"), or
+// any value inside it, came from the environment through "${NAME}". Such
+// values are secrets as far as the framework knows: it never prints them.
+func (s Section) FromEnv(key string) bool {
+	for k := range s.fromEnv {
+		if k == key || strings.HasPrefix(k, key+".") {
+			return true
+		}
+	}
+	return false
+}
 
 // Redacted returns a copy of the table's values for printing, with every
 // value that came from the environment replaced by "[redacted]".
@@ -115,13 +141,13 @@ func redact(v any, key string, secret map[string]bool) any {
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = redact(e, key, secret)
+			out[i] = redact(e, join(strconv.Itoa(i)), secret)
 		}
 		return out
 	case []map[string]any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = redact(e, key, secret)
+			out[i] = redact(e, join(strconv.Itoa(i)), secret)
 		}
 		return out
 	}

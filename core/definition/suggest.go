@@ -24,6 +24,15 @@ func didYouMean(word string, candidates []string) string {
 	return ""
 }
 
+// alsoDidYouMean formats a hint for word to follow other text inside
+// parentheses, or returns "".
+func alsoDidYouMean(word string, candidates []string) string {
+	if s := suggest(word, candidates); s != "" {
+		return fmt.Sprintf("; did you mean %q?", s)
+	}
+	return ""
+}
+
 // distance is the optimal string alignment distance between a and b: the
 // edits (insert, delete, substitute, swap two neighbours) that turn a into b.
 func distance(a, b string) int {
