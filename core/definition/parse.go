@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,21 +29,6 @@ type Options struct {
 const (
 	DefaultStartTimeout = 15 * time.Second
 	DefaultStopTimeout  = 30 * time.Second
-)
-
-var (
-	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
-	envNameRE = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
-	kindRE    = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
-	// semverRE is the Semantic Versioning 2.0.0 grammar, with an optional
-	// leading "v".
-	semverRE = regexp.MustCompile(`^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
-		`(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?` +
-		`(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
-	// refRE finds "${NAME}" references; oldRefRE is mikros Go's whole-value
-	// "NAME@env" notation.
-	refRE    = regexp.MustCompile(`\$\{([^}]*)\}`)
-	oldRefRE = regexp.MustCompile(`^([A-Z_][A-Z0-9_]*)@env$`)
 )
 
 // topKeys are the keys a definition may have at its top level.
@@ -146,17 +130,17 @@ func (p *parser) parse(raw map[string]any) {
 	}
 	def := p.def
 	def.Name = p.identity(raw, "name", true, func(s string) string {
-		if nameRE.MatchString(s) {
+		if isName(s) {
 			return ""
 		}
 		msg := fmt.Sprintf("%q must be lowercase kebab-case: a letter, then letters, digits or '-', at most 63 in all", s)
-		if fix := kebab(s); fix != s && nameRE.MatchString(fix) {
+		if fix := kebab(s); fix != s && isName(fix) {
 			msg += fmt.Sprintf(" (did you mean %q?)", fix)
 		}
 		return msg
 	})
 	def.Version = p.identity(raw, "version", true, func(s string) string {
-		if !semverRE.MatchString(s) {
+		if !isSemver(s) {
 			return fmt.Sprintf("%q is not a semantic version (write it like \"v1.4.2\" or \"1.4.2-rc.1\")", s)
 		}
 		return ""
@@ -242,7 +226,7 @@ func (p *parser) types(raw map[string]any) {
 			p.warn(e, "%q is read as %q; write %q", kind, canon, canon)
 			kind = canon
 		}
-		if !kindRE.MatchString(kind) {
+		if !isKindName(kind) {
 			p.d.problem(e, "%q is not a kind name (lowercase, like \"grpc\" or \"grpc:7070\"%s)", s, alsoDidYouMean(strings.ToLower(kind), p.opts.Kinds))
 			continue
 		}
@@ -318,9 +302,9 @@ func (p *parser) envs(raw map[string]any) {
 			p.d.problem(e, "every entry must be a string, not %s", typeName(item))
 			continue
 		}
-		if !envNameRE.MatchString(name) {
+		if !isEnvName(name) {
 			hint := `, like "DATABASE_URL"`
-			if up := strings.ToUpper(name); envNameRE.MatchString(up) {
+			if up := strings.ToUpper(name); isEnvName(up) {
 				hint = fmt.Sprintf("; did you mean %q?", up)
 			}
 			p.d.problem(e, "%q is not a variable name (uppercase letters, digits and '_'%s)", name, hint)
@@ -615,26 +599,22 @@ func (p *parser) interpolate(v any, a at, key string, fromEnv map[string]bool) a
 	}
 	switch t := v.(type) {
 	case string:
-		if m := oldRefRE.FindStringSubmatch(t); m != nil {
-			p.warn(a, "%q is read as \"${%s}\"; write \"${%s}\"", t, m[1], m[1])
-			t = "${" + m[1] + "}"
+		if name, ok := oldRef(t); ok {
+			p.warn(a, "%q is read as \"${%s}\"; write \"${%s}\"", t, name, name)
+			t = "${" + name + "}"
 		}
 		if !strings.Contains(t, "${") {
 			return t
 		}
 		fromEnv[key] = true
-		if strings.Contains(refRE.ReplaceAllString(t, ""), "${") {
-			p.d.problem(a, "a \"${\" is not closed (write \"${NAME}\")")
-		}
-		return refRE.ReplaceAllStringFunc(t, func(ref string) string {
-			name := ref[2 : len(ref)-1]
+		out, unclosed := expandRefs(t, func(ref, name string) string {
 			if name == "" {
 				p.d.problem(a, "%q names no variable (write \"${NAME}\")", ref)
 				return ""
 			}
-			if !envNameRE.MatchString(name) {
+			if !isEnvName(name) {
 				hint := ""
-				if up := strings.ToUpper(strings.TrimSpace(name)); envNameRE.MatchString(up) {
+				if up := strings.ToUpper(strings.TrimSpace(name)); isEnvName(up) {
 					hint = fmt.Sprintf("; did you mean \"${%s}\"?", up)
 				}
 				p.d.problem(a, "%q is not a variable reference (the name is uppercase letters, digits and '_'%s)", ref, hint)
@@ -651,6 +631,10 @@ func (p *parser) interpolate(v any, a at, key string, fromEnv map[string]bool) a
 			val, _ := p.opts.LookupEnv(name)
 			return val
 		})
+		if unclosed {
+			p.d.problem(a, "a \"${\" is not closed (write \"${NAME}\")")
+		}
+		return out
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for _, k := range sortedKeys(t) {
