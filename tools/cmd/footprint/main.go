@@ -43,6 +43,25 @@ import "fmt"
 func main() { fmt.Println("hello, world") }
 `
 
+// netHTTPFloor is a hello world that links net/http, as zap (and so the
+// logger feature) does: the start-up cost of the standard library's
+// net/http and crypto initialisation, which no service using zap avoids.
+const netHTTPFloor = `package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+)
+
+func main() {
+	fmt.Println("hello, world")
+	if len(os.Args) > 99 {
+		_ = http.ListenAndServe(os.Args[1], nil)
+	}
+}
+`
+
 func main() {
 	runs := flag.Int("n", 200, "exec-to-exit runs of each binary")
 	stops := flag.Int("stops", 20, "SIGTERM-to-exit runs of the native example")
@@ -76,18 +95,11 @@ func run(runs, stops int, maxSize float64) error {
 			return err
 		}
 	}
-	helloDir := filepath.Join(tmp, "hellosrc")
-	if err := os.MkdirAll(helloDir, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(helloDir, "main.go"), []byte(helloWorld), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(helloDir, "go.mod"), []byte("module hello\n\ngo 1.26.0\n"), 0o644); err != nil {
-		return err
-	}
-	if err := build(helloDir, hello, []string{"GOWORK=off"}); err != nil {
-		return err
+	floor := filepath.Join(tmp, "floor")
+	for _, p := range []struct{ src, out string }{{helloWorld, hello}, {netHTTPFloor, floor}} {
+		if err := buildSource(tmp, p.src, p.out); err != nil {
+			return err
+		}
 	}
 
 	goVersion, _ := exec.Command("go", "env", "GOVERSION").Output()
@@ -96,8 +108,8 @@ func run(runs, stops int, maxSize float64) error {
 	fmt.Println("### Binary of examples/script")
 	fmt.Println()
 	size := fileSize(script)
-	fmt.Printf("| binary | size |\n|---|---|\n| examples/script | %.2f MiB (%d bytes) |\n| Go hello world | %.2f MiB |\n\n",
-		mib(size), size, mib(fileSize(hello)))
+	fmt.Printf("| binary | size |\n|---|---|\n| examples/script | %.2f MiB (%d bytes) |\n| Go hello world linking net/http | %.2f MiB |\n| Go hello world | %.2f MiB |\n\n",
+		mib(size), size, mib(fileSize(floor)), mib(fileSize(hello)))
 	if maxSize > 0 && mib(size) > maxSize {
 		return fmt.Errorf("examples/script is %.2f MiB, over the %.2f MiB budget", mib(size), maxSize)
 	}
@@ -124,23 +136,26 @@ func run(runs, stops int, maxSize float64) error {
 	fmt.Println("### exec → exit")
 	fmt.Println()
 	scriptDir := filepath.Join(root, "examples/script")
-	var tScript, tHello []time.Duration
+	var tScript, tHello, tFloor []time.Duration
 	for i := 0; i < runs; i++ {
-		d, err := timeRun(script, scriptDir)
-		if err != nil {
-			return err
+		for _, r := range []struct {
+			bin, dir string
+			into     *[]time.Duration
+		}{{script, scriptDir, &tScript}, {hello, tmp, &tHello}, {floor, tmp, &tFloor}} {
+			d, err := timeRun(r.bin, r.dir)
+			if err != nil {
+				return err
+			}
+			*r.into = append(*r.into, d)
 		}
-		tScript = append(tScript, d)
-		if d, err = timeRun(hello, tmp); err != nil {
-			return err
-		}
-		tHello = append(tHello, d)
 	}
-	ms, mh := median(tScript), median(tHello)
-	fmt.Printf("| binary | median | p90 | runs |\n|---|---|---|---|\n")
-	fmt.Printf("| examples/script | %s | %s | %d |\n", round(ms), round(pct(tScript, 90)), runs)
-	fmt.Printf("| Go hello world | %s | %s | %d |\n\n", round(mh), round(pct(tHello, 90)), runs)
-	fmt.Printf("Ratio of medians: **%.2f×** a Go hello world.\n\n", float64(ms)/float64(mh))
+	ms, mh, mf := median(tScript), median(tHello), median(tFloor)
+	fmt.Printf("| binary | median | p90 | ratio to hello world | runs |\n|---|---|---|---|---|\n")
+	fmt.Printf("| examples/script | %s | %s | **%.2f×** | %d |\n", round(ms), round(pct(tScript, 90)), float64(ms)/float64(mh), runs)
+	fmt.Printf("| Go hello world linking net/http | %s | %s | %.2f× | %d |\n", round(mf), round(pct(tFloor, 90)), float64(mf)/float64(mh), runs)
+	fmt.Printf("| Go hello world | %s | %s | 1× | %d |\n\n", round(mh), round(pct(tHello, 90)), runs)
+	fmt.Printf("Above the net/http floor, Mikros (definition, lifecycle, logger, four log lines) costs %s, %.2f× the floor.\n\n",
+		round(ms-mf), float64(ms)/float64(mf))
 
 	fmt.Println("### SIGTERM → exit of the idle native example")
 	fmt.Println()
@@ -155,6 +170,21 @@ func run(runs, stops int, maxSize float64) error {
 	fmt.Printf("| median | p90 | max | runs |\n|---|---|---|---|\n| %s | %s | %s | %d |\n",
 		round(median(tStop)), round(pct(tStop, 90)), round(slices.Max(tStop)), stops)
 	return nil
+}
+
+// buildSource builds a one-file program on its own (no workspace).
+func buildSource(tmp, src, out string) error {
+	dir, err := os.MkdirTemp(tmp, "src")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module probe\n\ngo 1.26.0\n"), 0o644); err != nil {
+		return err
+	}
+	return build(dir, out, []string{"GOWORK=off"})
 }
 
 func repoRoot() (string, error) {
