@@ -86,7 +86,7 @@ func (a *adminServer) close() {
 }
 
 func (a *adminServer) handle(conn net.Conn) {
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	_ = conn.SetDeadline(time.Now().Add(adminTimeout))
 	_ = conn.SetReadDeadline(time.Now().Add(adminReadTimeout))
 	req, err := http.ReadRequest(bufio.NewReader(conn))

@@ -23,7 +23,7 @@ func isName(s string) bool {
 // isEnvName reports whether s is an environment variable name like
 // DATABASE_URL.
 func isEnvName(s string) bool {
-	if len(s) == 0 || !(upper(s[0]) || s[0] == '_') {
+	if len(s) == 0 || (!upper(s[0]) && s[0] != '_') {
 		return false
 	}
 	for i := 1; i < len(s); i++ {

@@ -88,7 +88,7 @@ type settings struct {
 	region
 	*Zone
 
-	hidden string // unexported: no key
+	hidden string //nolint:unused // an unexported field has no key; the test decodes "hidden" and expects it unknown
 }
 
 func TestSectionDecode(t *testing.T) {

@@ -154,7 +154,7 @@ func (f *Feature) Start(context.Context) error {
 	if out == nil {
 		out = os.Stderr
 	}
-	var zc zapcore.Core = zapcore.NewCore(newEncoder(def.Log.Format, f.settings.Caller), zapcore.Lock(zapcore.AddSync(unsynced{out})), f.level)
+	zc := zapcore.NewCore(newEncoder(def.Log.Format, f.settings.Caller), zapcore.Lock(zapcore.AddSync(unsynced{out})), f.level)
 	if sp := f.settings.Sampling; sp != nil {
 		zc = zapcore.NewSamplerWithOptions(zc, time.Second, sp.Initial, sp.Thereafter)
 	}

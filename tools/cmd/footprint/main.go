@@ -82,7 +82,7 @@ func run(runs, stops int, maxSize float64) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 
 	script := filepath.Join(tmp, "script")
 	native := filepath.Join(tmp, "native")
@@ -264,7 +264,7 @@ func timeStop(bin, dir string) (time.Duration, error) {
 			break
 		}
 	}
-	go io.Copy(io.Discard, stderr)
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
 	if !started {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -322,6 +322,6 @@ func numCPU() int {
 		return 0
 	}
 	var n int
-	fmt.Sscan(string(out), &n)
+	_, _ = fmt.Sscan(string(out), &n)
 	return n
 }

@@ -127,7 +127,7 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }()
 	fi, err := in.Stat()
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
+		_ = out.Close()
 		return err
 	}
 	return out.Close()
@@ -198,7 +198,7 @@ func (c *moduleCopy) setReplacements(r *Repo, m *Module, reps []replacement) err
 
 // Remove deletes the copy.
 func (c *moduleCopy) Remove() {
-	os.RemoveAll(c.tmp)
+	_ = os.RemoveAll(c.tmp)
 }
 
 // modFiles holds the contents of a module's go.mod and go.sum.
