@@ -69,6 +69,13 @@ func (d *decoder) show(raw any, a at) string {
 
 func (d *decoder) value(raw any, rv reflect.Value, a at) {
 	t := rv.Type()
+	if str, ok := raw.(string); ok && d.secret != nil && d.secret(a.path) {
+		var ok bool
+		if raw, ok = fromEnvString(str, t); !ok {
+			d.problem(a, "the value from the environment is not %s", goTypeName(t))
+			return
+		}
+	}
 	if t.Kind() == reflect.Pointer {
 		if rv.IsNil() {
 			rv.Set(reflect.New(t.Elem()))
@@ -197,6 +204,34 @@ func number(raw any) (float64, bool) {
 		return float64(n), true
 	}
 	return 0, false
+}
+
+// fromEnvString converts a string that came from the environment ("${PORT}")
+// for a boolean or numeric field, since the environment has only strings.
+// Other fields take the string as it is.
+func fromEnvString(s string, t reflect.Type) (any, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		return s, true
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		return b, err == nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if t == durationType {
+			return s, true
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n, err == nil
+	case reflect.Float32, reflect.Float64:
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil
+	}
+	return s, true
 }
 
 // duration reads a duration written as a Go duration string ("1m30s").

@@ -104,7 +104,8 @@ type Admin struct {
 }
 
 // Tests is the [tests] table of files written for mikros Go. It is accepted
-// so those files validate unchanged; servicetest reads it.
+// so those files validate unchanged; Mikros's own test helpers
+// (core/servicetest) take their options in code and do not read it.
 type Tests struct {
 	// ExecuteLifecycle asks tests to run the service's OnStart and OnStop
 	// hooks.

@@ -236,7 +236,7 @@ level   = "${SECRET}"
 tags    = ["${SECRET}", 1]
 `,
 		env: map[string]string{"SECRET": "hunter2"},
-		wantErr: `service.toml:7:1: service.count: must be an integer, not a string from the environment
+		wantErr: `service.toml:7:1: service.count: the value from the environment is not an integer
 service.toml:8:1: service.timeout: the value from the environment is not a duration (write it like "30s" or "1m30s")
 service.toml:9:1: service.level: the value from the environment is not valid (the reason is not shown, as it may quote the value)
 service.toml:10:1: service.tags.1: must be a string, not an integer (1)`,
@@ -529,5 +529,30 @@ f: no place 2`
 	}
 	if got := (definition.Problems{}).Error(); got != "" {
 		t.Errorf("empty Error() = %q", got)
+	}
+}
+
+func TestDecodeConvertsValuesFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	text := "name = \"svc\"\ntypes = [\"native\"]\nversion = \"v1.0.0\"\nproduct = \"demo\"\nenvs = [\"PORT\", \"ON\", \"RATIO\", \"WAIT\", \"BAD\"]\n\n[service]\nport = \"${PORT}\"\non = \"${ON}\"\nratio = \"${RATIO}\"\nwait = \"${WAIT}\"\nbad = \"${BAD}\"\nhost = \"h:${PORT}\"\n"
+	env := map[string]string{"PORT": "7070", "ON": "true", "RATIO": "0.5", "WAIT": "2s", "BAD": "secret-not-a-number"}
+	def, err := definition.Parse("service.toml", []byte(text), definition.Options{LookupEnv: func(n string) (string, bool) { v, ok := env[n]; return v, ok }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Port  int           `toml:"port"`
+		On    bool          `toml:"on"`
+		Ratio float64       `toml:"ratio"`
+		Wait  time.Duration `toml:"wait"`
+		Bad   uint16        `toml:"bad"`
+		Host  string        `toml:"host"`
+	}
+	err = def.Service.Decode(&got)
+	if got.Port != 7070 || !got.On || got.Ratio != 0.5 || got.Wait != 2*time.Second || got.Host != "h:7070" {
+		t.Errorf("decoded %+v", got)
+	}
+	if err == nil || !strings.Contains(err.Error(), "service.toml:12:1: service.bad: the value from the environment is not an integer") || strings.Contains(err.Error(), "secret-not-a-number") {
+		t.Errorf("error = %v", err)
 	}
 }
