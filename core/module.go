@@ -135,6 +135,11 @@ type Setup struct {
 	// default). A feature that writes logs writes there unless told
 	// otherwise.
 	LogOutput io.Writer
+	// LookupEnv reads the environment the service was given
+	// (core.WithLookupEnv; os.LookupEnv by default). Modules read MIKROS_*
+	// variables through it, never through os.Getenv, so that tests stay
+	// hermetic.
+	LookupEnv func(name string) (string, bool)
 	// Admin is where handlers are mounted on the admin listener. Mounting
 	// is allowed until the start phase; without an admin listener the
 	// handlers are never served.

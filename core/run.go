@@ -172,7 +172,7 @@ func (s *service) configureFeatures() definition.Problems {
 			continue
 		}
 		enabled[name] = f
-		setup := &Setup{Definition: s.def, Settings: table.Settings, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, Admin: s.mux, Health: s.health}
+		setup := &Setup{Definition: s.def, Settings: table.Settings, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.mux, Health: s.health}
 		problems = append(problems, configureModule(f, setup, path)...)
 	}
 	ordered, ps := order(enabled, s.def)
@@ -219,7 +219,7 @@ func (s *service) configureKinds() definition.Problems {
 		} else if port != 0 {
 			problems = append(problems, s.portProblem(t, "kind %s does not listen on a port", t.Kind))
 		}
-		setup := &Setup{Definition: s.def, Settings: s.def.Services[t.Kind], Port: port, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, Admin: s.mux, Health: s.health}
+		setup := &Setup{Definition: s.def, Settings: s.def.Services[t.Kind], Port: port, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.mux, Health: s.health}
 		problems = append(problems, configureModule(k, setup, "services."+t.Kind)...)
 		s.kinds = append(s.kinds, k)
 	}
