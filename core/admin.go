@@ -78,11 +78,19 @@ func (a *adminServer) start() {
 }
 
 // close stops accepting, cancels the requests in flight, and waits for
-// their handlers to return.
-func (a *adminServer) close() {
+// their handlers to return, or for ctx to end, whichever comes first.
+func (a *adminServer) close(ctx context.Context) {
 	a.cancel()
 	_ = a.ln.Close()
-	a.wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		a.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }
 
 func (a *adminServer) handle(conn net.Conn) {

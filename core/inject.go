@@ -19,6 +19,16 @@ const tagName = "mikros"
 // that cannot be filled.
 func serviceFields(svc any) (settings reflect.Value, inject []reflect.StructField, v reflect.Value, problems definition.Problems) {
 	rv := reflect.ValueOf(svc)
+	if rv.Kind() == reflect.Struct {
+		for i := range rv.NumField() {
+			if _, ok := rv.Type().Field(i).Tag.Lookup(tagName); ok {
+				return reflect.Value{}, nil, reflect.Value{}, definition.Problems{{
+					Path:    "service " + rv.Type().String(),
+					Message: "has fields tagged mikros but was passed by value; pass a pointer (&" + rv.Type().Name() + "{}) so they can be set",
+				}}
+			}
+		}
+	}
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		return reflect.Value{}, nil, reflect.Value{}, nil
 	}

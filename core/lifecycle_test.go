@@ -464,3 +464,14 @@ func TestCheckStartsNothing(t *testing.T) {
 		t.Fatalf("code %d, stderr %q", code, errOut.String())
 	}
 }
+
+type byValue struct {
+	Log *time.Location `mikros:"feature"`
+}
+
+func TestServicePassedByValue(t *testing.T) {
+	_, err := servicetest.Run(t, byValue{}, def(`["k"]`), core.WithKinds(&fakeKind{name: "k", j: &journal{}, finish: true}))
+	if core.ExitCode(err) != core.ExitInvalid || !strings.Contains(err.Error(), "pass a pointer (&byValue{})") {
+		t.Fatalf("got %v", err)
+	}
+}

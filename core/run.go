@@ -443,7 +443,7 @@ func (s *service) shutdown(drain bool) error {
 	}
 	s.health.set(Stopped)
 	if s.admin != nil {
-		s.admin.close()
+		s.admin.close(ctx)
 	}
 	err := errors.Join(errs...)
 	if err != nil {
