@@ -1,0 +1,3 @@
+module github.com/mikros-go/mikros/features/errors
+
+go 1.26.0
