@@ -1,0 +1,210 @@
+package http
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	nethttp "net/http"
+	"runtime/debug"
+	"strconv"
+
+	merrors "github.com/mikros-go/mikros/features/errors"
+)
+
+// requestIDHeader is X-Request-ID in the canonical form that
+// net/http keys headers by.
+const requestIDHeader = "X-Request-Id"
+
+// maxRequestIDLen is the longest request id taken from a request.
+const maxRequestIDLen = 128
+
+// exchange is the kind's state for one request. It is the context the
+// handler sees (it answers RequestID) and holds the writer that remembers
+// whether the response began, so that one allocation carries both. Every
+// step of the middleware lives in serve and in exchange's methods rather
+// than in a chain of handlers, each of which would cost an allocation and
+// an indirect call.
+type exchange struct {
+	context.Context // the request's own context
+
+	w     responseWriter
+	kind  *Kind
+	id    string
+	idHdr [1]string // the response header's value, without allocating a slice
+}
+
+// exchangeKey is the context key under which an exchange answers for
+// itself.
+type exchangeKey struct{}
+
+// Value returns the exchange for exchangeKey, and asks the parent context
+// otherwise.
+func (x *exchange) Value(key any) any {
+	if key == (exchangeKey{}) {
+		return x
+	}
+	return x.Context.Value(key)
+}
+
+// exchangeOf returns the exchange ctx descends from, or nil when the
+// request did not come through the kind.
+func exchangeOf(ctx context.Context) *exchange {
+	x, _ := ctx.Value(exchangeKey{}).(*exchange)
+	return x
+}
+
+// RequestID returns the id of the request whose context ctx is (or
+// descends from): the request's X-Request-ID when it was sane, or the id
+// the kind made for it. It returns "" for a context that did not come from
+// the kind.
+func RequestID(ctx context.Context) string {
+	if x := exchangeOf(ctx); x != nil {
+		return x.id
+	}
+	return ""
+}
+
+// serve is the kind's handler: it gives the request its id, bounds its
+// body, recovers a panic, and calls the service's handler.
+func (k *Kind) serve(w nethttp.ResponseWriter, r *nethttp.Request) {
+	x := &exchange{Context: r.Context(), kind: k}
+	x.w.ResponseWriter = w
+	if v := r.Header[requestIDHeader]; len(v) == 1 && saneRequestID(v[0]) {
+		x.id = v[0]
+	} else {
+		x.id = k.newRequestID()
+	}
+	x.idHdr[0] = x.id
+	w.Header()[requestIDHeader] = x.idHdr[:]
+	r = r.WithContext(x)
+	defer x.recover(r)
+
+	if r.ContentLength > k.set.MaxBodyBytes {
+		Error(&x.w, r, &nethttp.MaxBytesError{Limit: k.set.MaxBodyBytes})
+		return
+	}
+	if r.Body != nil && r.Body != nethttp.NoBody {
+		// The server's own writer, not ours: it is told to close the
+		// connection once the limit is hit.
+		r.Body = nethttp.MaxBytesReader(w, r.Body, k.set.MaxBodyBytes)
+	}
+	k.next.ServeHTTP(&x.w, r)
+}
+
+// recover turns a panic in the handler into a 500 problem, logged once
+// with its stack. When the response had already begun, the connection is
+// cut instead (by panicking with http.ErrAbortHandler, which the server
+// does not log), so that the client cannot take a partial response for a
+// whole one. A panic with http.ErrAbortHandler itself goes on as it is.
+func (x *exchange) recover(r *nethttp.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == nethttp.ErrAbortHandler { // compared as the server does
+		panic(v)
+	}
+	p := merrors.New(merrors.Internal, "internal error").Problem()
+	p.Instance = r.URL.Path
+	x.kind.log.LogAttrs(r.Context(), slog.LevelError, "http: panic serving request",
+		append(requestAttrs(x, r, p.Status), slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))...)
+	if x.w.status != 0 {
+		panic(nethttp.ErrAbortHandler)
+	}
+	writeProblem(&x.w, p)
+}
+
+// newRequestID returns a new request id: the kind's random prefix and the
+// next number, in hex.
+func (k *Kind) newRequestID() string {
+	var buf [len(k.idPrefix) + 16]byte
+	b := append(buf[:0], k.idPrefix[:]...)
+	return string(strconv.AppendUint(b, k.idSeq.Add(1), 16))
+}
+
+// saneRequestID reports whether a request id from a client may be used:
+// 1 to 128 visible ASCII characters, so that it cannot forge log lines or
+// headers.
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// requestAttrs are the log fields that say which request a line is about.
+func requestAttrs(x *exchange, r *nethttp.Request, status int) []slog.Attr {
+	attrs := make([]slog.Attr, 0, 8)
+	if x != nil {
+		attrs = append(attrs, slog.String("request.id", x.id))
+	}
+	return append(attrs,
+		slog.String("http.request.method", r.Method),
+		slog.String("url.path", r.URL.Path),
+		slog.Int("http.response.status_code", status))
+}
+
+// responseWriter is the writer handlers get: it remembers whether, and
+// with which status, the response began. It lets through the optional
+// interfaces handlers use (Flusher, Hijacker, io.ReaderFrom) and unwraps
+// for http.ResponseController.
+type responseWriter struct {
+	nethttp.ResponseWriter
+	status int // 0 until the response began
+}
+
+func (w *responseWriter) WriteHeader(code int) {
+	w.ResponseWriter.WriteHeader(code)
+	// 1xx responses other than 101 are interim: the real one follows.
+	if w.status == 0 && (code >= 200 || code == nethttp.StatusSwitchingProtocols) {
+		w.status = code
+	}
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = nethttp.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// ReadFrom keeps io.Copy into the response as fast as the server's own
+// writer makes it (sendfile for files).
+func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = nethttp.StatusOK
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(struct{ io.Writer }{w.ResponseWriter}, src)
+}
+
+// Flush sends what was written so far, when the server's writer can.
+func (w *responseWriter) Flush() {
+	if w.status == 0 {
+		w.status = nethttp.StatusOK
+	}
+	_ = nethttp.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack hands the connection over to the handler, when the server's
+// writer can.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := nethttp.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.status = nethttp.StatusSwitchingProtocols
+	}
+	return c, rw, err
+}
+
+// Unwrap returns the server's writer, for http.ResponseController.
+func (w *responseWriter) Unwrap() nethttp.ResponseWriter { return w.ResponseWriter }
