@@ -1,0 +1,321 @@
+package grpc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mikros-go/mikros/core"
+	"github.com/mikros-go/mikros/core/definition"
+	grpclib "google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+)
+
+// Service is what a gRPC service implements.
+type Service interface {
+	// RegisterGRPC registers the service's gRPC services on s, as in
+	// pb.RegisterOrdersServer(s, svc). It is called once, while the kind
+	// starts: after the features were injected into the service and before
+	// the kind listens. The health service (and the reflection service,
+	// when turned on) is already registered.
+	RegisterGRPC(s grpclib.ServiceRegistrar)
+}
+
+// ErrStopped is returned by [Kind.Client] once the kind stopped.
+var ErrStopped = errors.New("kind grpc: stopped")
+
+// Kind serves a service's gRPC services. The zero value is not usable; call
+// [New]. A Kind serves one run of one service.
+type Kind struct {
+	// Options.
+	ln         net.Listener
+	declared   []string
+	serverOpts []grpclib.ServerOption
+	dialOpts   []grpclib.DialOption
+
+	// Set by Configure.
+	svc       Service
+	log       *slog.Logger
+	health    *core.Health
+	def       *definition.Definition
+	lookupEnv func(string) (string, bool)
+	domain    string
+	cfg       *serverConfig
+	clients   map[string]*clientConfig // the declared clients
+
+	// Set by Start.
+	server   *grpclib.Server
+	hs       *health.Server
+	names    []string // the service's own gRPC services
+	stopping context.Context
+	stop     context.CancelFunc
+	served   chan struct{} // closed when Serve returned
+	serveErr error
+
+	mu      sync.Mutex
+	conns   map[string]*grpclib.ClientConn
+	stopped bool
+}
+
+var (
+	_ core.Kind       = (*Kind)(nil)
+	_ core.Configurer = (*Kind)(nil)
+	_ core.Listener   = (*Kind)(nil)
+	_ core.Starter    = (*Kind)(nil)
+	_ core.Stopper    = (*Kind)(nil)
+)
+
+// Option adjusts a Kind.
+type Option func(*Kind)
+
+// WithListener makes the kind serve on ln instead of binding
+// [services.grpc] address and the resolved port; tests pass a loopback or
+// in-memory listener (see the grpckindtest package). The kind closes ln
+// when it stops, or when its start fails.
+func WithListener(ln net.Listener) Option {
+	return func(k *Kind) { k.ln = ln }
+}
+
+// WithClients declares the gRPC services this one calls. Their
+// [clients.<name>] tables are decoded and checked with the rest of the
+// definition, so that a mistake fails the boot (and mikros check) rather
+// than the first call. [Kind.Client] also serves names not declared, and
+// checks their tables when first asked.
+func WithClients(names ...string) Option {
+	return func(k *Kind) { k.declared = append(k.declared, names...) }
+}
+
+// WithServerOptions adds options to the gRPC server, after the kind's own.
+// Interceptors must be added with grpc.ChainUnaryInterceptor and
+// grpc.ChainStreamInterceptor; they run inside the kind's, so that their
+// panics and errors are handled too.
+func WithServerOptions(opts ...grpclib.ServerOption) Option {
+	return func(k *Kind) { k.serverOpts = append(k.serverOpts, opts...) }
+}
+
+// WithDialOptions adds options to every client connection [Kind.Client]
+// makes, after the kind's own.
+func WithDialOptions(opts ...grpclib.DialOption) Option {
+	return func(k *Kind) { k.dialOpts = append(k.dialOpts, opts...) }
+}
+
+// New returns the gRPC kind, to pass to core.WithKinds.
+func New(opts ...Option) *Kind {
+	k := &Kind{conns: map[string]*grpclib.ClientConn{}}
+	for _, o := range opts {
+		o(k)
+	}
+	return k
+}
+
+// Name returns "grpc".
+func (*Kind) Name() string { return "grpc" }
+
+// DefaultPort returns 7070.
+func (*Kind) DefaultPort() int { return DefaultPort }
+
+// Configure decodes [services.grpc] and the [clients.<name>] tables of the
+// declared clients, reads the TLS files they name, and checks that the
+// service has a RegisterGRPC method. It reports every problem at its key.
+func (k *Kind) Configure(s *core.Setup) error {
+	var problems definition.Problems
+	cfg, err := decodeSettings(s.Settings, s.Port)
+	problems = appendProblems(problems, err)
+	k.def, k.lookupEnv = s.Definition, s.LookupEnv
+	if k.lookupEnv == nil {
+		k.lookupEnv = os.LookupEnv
+	}
+	k.clients = map[string]*clientConfig{}
+	for _, name := range k.declared {
+		c, err := k.clientConfig(name)
+		problems = appendProblems(problems, err)
+		k.clients[name] = c
+	}
+	if s.Service != nil {
+		svc, ok := s.Service.(Service)
+		if !ok {
+			problems = append(problems, s.Definition.Problem("types", "kind grpc: the service (%T) has no method RegisterGRPC(grpc.ServiceRegistrar)", s.Service))
+		}
+		k.svc = svc
+	}
+	if len(problems) > 0 {
+		problems.Sort()
+		return problems
+	}
+	k.log = s.Logger
+	if k.log == nil {
+		k.log = slog.New(slog.DiscardHandler)
+	}
+	k.health = s.Health
+	k.domain = s.Definition.Name
+	k.cfg = cfg
+	return nil
+}
+
+// appendProblems adds err's problems to ps; an error that is not a
+// [definition.Problems] becomes one problem without a place.
+func appendProblems(ps definition.Problems, err error) definition.Problems {
+	if err == nil {
+		return ps
+	}
+	var more definition.Problems
+	if errors.As(err, &more) {
+		return append(ps, more...)
+	}
+	return append(ps, definition.Problem{Message: err.Error()})
+}
+
+// Start builds the server, registers the health service and the
+// service's own, marks them all NOT_SERVING, binds the listener (so that a
+// port in use fails the boot, with the address in the error) and begins
+// serving: from here on, health checks answer, and so do calls, which
+// OnStart may make.
+func (k *Kind) Start(context.Context) error {
+	if k.svc == nil {
+		return errors.New("not configured with a service")
+	}
+	opts := append([]grpclib.ServerOption{
+		grpclib.UnaryInterceptor(k.unary),
+		grpclib.StreamInterceptor(k.stream),
+	}, k.cfg.opts...)
+	k.server = grpclib.NewServer(append(opts, k.serverOpts...)...)
+	k.stopping, k.stop = context.WithCancel(context.Background())
+	started := false
+	defer func() { // also when RegisterGRPC panics
+		if !started {
+			k.stop()
+			k.server.Stop()
+			if k.ln != nil {
+				_ = k.ln.Close()
+			}
+		}
+	}()
+	k.hs = health.NewServer()
+	healthpb.RegisterHealthServer(k.server, &healthService{Server: k.hs, stopping: k.stopping})
+	if k.cfg.reflection {
+		reflection.Register(k.server)
+	}
+	before := k.server.GetServiceInfo()
+	k.svc.RegisterGRPC(k.server)
+	for name := range k.server.GetServiceInfo() {
+		if _, ok := before[name]; !ok {
+			k.names = append(k.names, name)
+		}
+	}
+	slices.Sort(k.names)
+	k.setStatus(notServing)
+	if k.ln == nil {
+		ln, err := net.Listen("tcp", k.cfg.address)
+		if err != nil {
+			return err
+		}
+		k.ln = ln
+	}
+	if k.health != nil {
+		k.health.Watch(k.follow)
+	}
+	k.served = make(chan struct{})
+	go k.serve()
+	k.log.Info("grpc listening", "address", k.ln.Addr().String(), "services", k.names)
+	started = true
+	return nil
+}
+
+// serve serves until the server stops.
+func (k *Kind) serve() {
+	defer close(k.served)
+	err := k.server.Serve(k.ln)
+	if !errors.Is(err, grpclib.ErrServerStopped) {
+		k.serveErr = err
+	}
+}
+
+// Run returns when the server stopped serving: nil once the kind is
+// stopped, or the error that ended serving (a failing listener), which
+// stops the service.
+func (k *Kind) Run(context.Context) error {
+	if k.served == nil {
+		return errors.New("not started")
+	}
+	<-k.served
+	return k.serveErr
+}
+
+// Stop stops serving. It turns the health status to NOT_SERVING, ends the
+// health Watch streams, and stops gracefully: no new call is accepted and
+// Stop waits for the calls in flight. Shortly before ctx's deadline (a
+// tenth of the time left, at most a second, is kept for this) it cuts the
+// calls still running, and returns an error saying so. Then it closes the
+// client connections made by [Kind.Client]. Stop is safe to call more than
+// once.
+func (k *Kind) Stop(ctx context.Context) error {
+	k.mu.Lock()
+	if k.stopped {
+		k.mu.Unlock()
+		return nil
+	}
+	k.stopped = true
+	k.mu.Unlock()
+	var errs []error
+	if k.served != nil { // started
+		k.hs.Shutdown()
+		k.stop()
+		errs = append(errs, k.stopServer(ctx))
+		select {
+		case <-k.served:
+		case <-ctx.Done():
+		}
+	}
+	errs = append(errs, k.closeClients())
+	return errors.Join(errs...)
+}
+
+// stopServer stops gracefully until shortly before ctx's deadline, then
+// forcibly.
+func (k *Kind) stopServer(ctx context.Context) error {
+	graceful := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		keep := min(time.Until(deadline)/10, time.Second)
+		var cancel context.CancelFunc
+		graceful, cancel = context.WithDeadline(ctx, deadline.Add(-keep))
+		defer cancel()
+	}
+	done := make(chan struct{})
+	go func() {
+		k.server.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-graceful.Done():
+	}
+	k.server.Stop()
+	select {
+	case <-done: // the handlers returned once their calls were canceled
+	case <-ctx.Done():
+	}
+	err := errors.New("calls in flight were cut: they did not finish within the stop budget")
+	k.log.Error("grpc stop: " + err.Error())
+	return err
+}
+
+// Addr returns the address the kind listens on, once it started; nil
+// before.
+func (k *Kind) Addr() net.Addr {
+	if k.server == nil || k.ln == nil {
+		return nil
+	}
+	return k.ln.Addr()
+}
+
+// Server returns the gRPC server, once the kind started; nil before. It is
+// for inspection (GetServiceInfo); the kind owns its lifecycle.
+func (k *Kind) Server() *grpclib.Server { return k.server }
