@@ -78,7 +78,8 @@ type fakeKind struct {
 	finish    bool // Run returns at once
 	runErr    error
 	panicRun  bool
-	hangStop  bool
+	hangStop  bool          // Stop waits for its deadline
+	deafStop  chan struct{} // Stop ignores its deadline until this closes
 	stopped   chan struct{}
 	once      sync.Once
 }
@@ -108,6 +109,9 @@ func (k *fakeKind) Run(ctx context.Context) error {
 
 func (k *fakeKind) Stop(ctx context.Context) error {
 	k.j.add("stop " + k.name)
+	if k.deafStop != nil {
+		<-k.deafStop
+	}
 	if k.hangStop {
 		<-ctx.Done()
 		return ctx.Err()

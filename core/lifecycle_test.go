@@ -181,22 +181,49 @@ func TestStartDeadlineAbandonsAHangingHook(t *testing.T) {
 }
 
 func TestStopBudgetIsKept(t *testing.T) {
-	j := &journal{}
-	svc := servicetest.Start(t, &hooked{j: j}, def(`["k"]`, "[lifecycle]\nstop_timeout = \"200ms\"", "[features.f]\nenabled = true"),
-		core.WithFeatures(&fakeFeature{name: "f", j: j}),
-		core.WithKinds(&fakeKind{name: "k", j: j, hangStop: true}))
-	begin := time.Now()
-	err := svc.Stop()
-	if took := time.Since(begin); took > 5*time.Second {
-		t.Errorf("shutdown took %s; the budget is 200ms", took)
-	}
-	for _, want := range []string{"kind k stop", "service OnStop: not run", "feature f stop: not run"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %q: %v", want, err)
+	t.Run("a kind's Stop that takes its whole deadline leaves the reserve to the rest", func(t *testing.T) {
+		j := &journal{}
+		svc := servicetest.Start(t, &hooked{j: j}, def(`["k"]`, "[lifecycle]\nstop_timeout = \"500ms\"", "[features.f]\nenabled = true"),
+			core.WithFeatures(&fakeFeature{name: "f", j: j}),
+			core.WithKinds(&fakeKind{name: "k", j: j, hangStop: true}))
+		err := svc.Stop()
+		if err == nil || !strings.Contains(err.Error(), "kind k stop: context deadline exceeded") {
+			t.Errorf("the kind's own error was not kept: %v", err)
 		}
-	}
-	if core.ExitCode(err) != core.ExitFailure {
-		t.Errorf("exit code %d, want 1", core.ExitCode(err))
+		if got := j.list(); !slices.Contains(got, "OnStop") || !slices.Contains(got, "stop f") {
+			t.Errorf("OnStop and the feature did not run: %v", got)
+		}
+	})
+	t.Run("a Stop that ignores its deadline is abandoned and the process still exits within budget", func(t *testing.T) {
+		j := &journal{}
+		release := make(chan struct{})
+		defer close(release)
+		svc := servicetest.Start(t, &hooked{j: j}, def(`["k"]`, "[lifecycle]\nstop_timeout = \"200ms\"", "[features.f]\nenabled = true"),
+			core.WithFeatures(&fakeFeature{name: "f", j: j}),
+			core.WithKinds(&fakeKind{name: "k", j: j, deafStop: release}))
+		begin := time.Now()
+		err := svc.Stop()
+		if took := time.Since(begin); took > 5*time.Second {
+			t.Errorf("shutdown took %s; the budget is 200ms", took)
+		}
+		for _, want := range []string{"kind k stop: did not return within its deadline", "service OnStop: not run", "feature f stop: not run"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error lacks %q: %v", want, err)
+			}
+		}
+		if core.ExitCode(err) != core.ExitFailure {
+			t.Errorf("exit code %d, want 1", core.ExitCode(err))
+		}
+	})
+}
+
+func TestStopReserve(t *testing.T) {
+	for budget, want := range map[time.Duration]time.Duration{
+		time.Second: 200 * time.Millisecond, 30 * time.Second: 5 * time.Second, time.Minute: 5 * time.Second,
+	} {
+		if got := core.StopReserve(budget); got != want {
+			t.Errorf("StopReserve(%s) = %s, want %s", budget, got, want)
+		}
 	}
 }
 

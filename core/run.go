@@ -414,10 +414,15 @@ func (s *service) shutdown(drain bool) error {
 	if s.cancelRun != nil {
 		s.cancelRun()
 	}
+	// The kinds may take the budget but its last part, StopReserve, which
+	// is kept for OnStop and the features (telemetry is flushed last).
+	deadline, _ := ctx.Deadline()
+	kindsCtx, cancelKinds := context.WithDeadline(ctx, deadline.Add(-StopReserve(s.def.Lifecycle.StopTimeout)))
+	defer cancelKinds()
 	for i := s.kindsStarted - 1; i >= 0; i-- {
 		k := s.kinds[i]
 		if st, ok := k.(Stopper); ok {
-			errs = append(errs, s.hook(ctx, "shutdown", "kind "+k.Name()+" stop", st.Stop))
+			errs = append(errs, s.hookUntil(ctx, kindsCtx, "shutdown", "kind "+k.Name()+" stop", st.Stop))
 		}
 	}
 	for len(s.running) > 0 {
@@ -454,13 +459,29 @@ func (s *service) shutdown(drain bool) error {
 	return err
 }
 
+// StopReserve is the part of the stop budget that the kinds' Stop may not
+// use, kept for OnStop and the features: a fifth of stop_timeout, at most
+// five seconds.
+func StopReserve(stopTimeout time.Duration) time.Duration {
+	return min(stopTimeout/5, 5*time.Second)
+}
+
 // hook runs one lifecycle hook under ctx. When ctx ends before the hook
 // returns, the hook is abandoned, named in the log, and its error says so; a
 // panic in the hook is an error too, logged with its stack.
 func (s *service) hook(ctx context.Context, phase, name string, fn func(context.Context) error) error {
+	return s.hookUntil(ctx, ctx, phase, name, fn)
+}
+
+// hookUntil runs fn with the context given, and waits for it until wait
+// ends. A kind's Stop is given a deadline before the end of the stop budget,
+// so that what it returns when forced is still heard, and the rest of the
+// shutdown still has time.
+func (s *service) hookUntil(wait, given context.Context, phase, name string, fn func(context.Context) error) error {
+	ctx := wait
 	begin := time.Now()
 	var err error
-	if ctx.Err() != nil {
+	if given.Err() != nil {
 		err = fmt.Errorf("%s: not run: the %s budget was spent", name, phase)
 		s.log.Error(err.Error())
 	} else {
@@ -471,7 +492,7 @@ func (s *service) hook(ctx context.Context, phase, name string, fn func(context.
 					done <- panicked(name, r, s.log)
 				}
 			}()
-			if err := fn(ctx); err != nil {
+			if err := fn(given); err != nil {
 				done <- fmt.Errorf("%s: %w", name, err)
 				return
 			}
