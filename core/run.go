@@ -21,8 +21,9 @@ import (
 const ModulePath = "github.com/mikros-go/mikros"
 
 // builtinFeatures are the features of this repository, named so that an
-// error can say which module to add.
-var builtinFeatures = []string{"env", "errors", "logger", "metrics", "tracing"}
+// error can say which module to add. (features/errors is a library the
+// kinds use, with no table of its own.)
+var builtinFeatures = []string{"env", "logger", "metrics", "tracing"}
 
 // service is one run of the lifecycle.
 type service struct {
@@ -182,6 +183,9 @@ func (s *service) configureFeatures() definition.Problems {
 
 // howToAdd says how to link a feature that is missing from the binary.
 func howToAdd(name string, linked map[string]Feature) string {
+	if name == "errors" {
+		return "(features/errors is the error model the kinds use: it is always on and has nothing to enable; remove this table)"
+	}
 	if slices.Contains(builtinFeatures, name) {
 		return fmt.Sprintf("(go get %s/features/%s and pass %s.New() to core.WithFeatures)", ModulePath, name, name)
 	}

@@ -21,6 +21,8 @@ import (
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/features/logger"
+	mgrpc "github.com/mikros-go/mikros/kinds/grpc"
+	mhttp "github.com/mikros-go/mikros/kinds/http"
 	"github.com/mikros-go/mikros/kinds/native"
 	"github.com/mikros-go/mikros/kinds/script"
 )
@@ -40,7 +42,7 @@ func main() {
 // of this repository.
 func builtins() []core.Option {
 	return []core.Option{
-		core.WithKinds(script.New(), native.New()),
+		core.WithKinds(mgrpc.New(), mhttp.New(), native.New(), script.New()),
 		core.WithFeatures(logger.New()),
 	}
 }

@@ -72,12 +72,14 @@ func setEnv(t *testing.T, d directives) {
 }
 
 // TestConformance runs every case of the shared service.toml conformance
-// suite through `mikros check`.
+// suite, and this repository's own cases, through `mikros check`.
 func TestConformance(t *testing.T) {
 	files, err := filepath.Glob("testdata/conformance/*.toml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no conformance cases: %v", err)
 	}
+	own, _ := filepath.Glob("testdata/cases/*.toml")
+	files = append(files, own...)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			d := readDirectives(t, file)
@@ -143,7 +145,7 @@ func TestAgreesWithServices(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the examples")
 	}
-	for _, example := range []string{"script", "native"} {
+	for _, example := range []string{"script", "native", "greeter"} {
 		t.Run(example, func(t *testing.T) {
 			dir := filepath.Join("..", "..", "..", "examples", example)
 			if _, err := os.Stat(dir); err != nil {
