@@ -20,12 +20,9 @@ func (k *once) Configure(s *core.Setup) error {
 	if err := s.Settings.Decode(&struct{}{}); err != nil {
 		return err
 	}
-	svc, ok := s.Service.(interface{ Do() })
-	if !ok && s.Service != nil {
-		return s.Definition.Problem("types", "kind once: the service has no method Do()")
-	}
+	svc, err := core.ServiceFor[interface{ Do() }](s, "once", "Do()")
 	k.svc = svc
-	return nil
+	return err
 }
 
 func (k *once) Run(context.Context) error {

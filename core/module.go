@@ -147,3 +147,21 @@ type Setup struct {
 	// Health is the service's health state.
 	Health *Health
 }
+
+// ServiceFor returns the service as T, the interface a kind needs it to
+// implement. When it does not implement T, the error is a problem placed at
+// types that names the kind and the method it lacks (method as it reads in
+// Go, such as "Run(ctx context.Context) error"). When the definition is
+// checked without a service (mikros check), it returns T's zero value and
+// no error.
+func ServiceFor[T any](s *Setup, kind, method string) (T, error) {
+	var zero T
+	if s.Service == nil {
+		return zero, nil
+	}
+	svc, ok := s.Service.(T)
+	if !ok {
+		return zero, s.Definition.Problem("types", "kind %s: the service (%T) has no method %s", kind, s.Service, method)
+	}
+	return svc, nil
+}

@@ -50,15 +50,9 @@ func (k *Kind) Configure(s *core.Setup) error {
 	if err := s.Settings.Decode(&struct{}{}); err != nil {
 		return err
 	}
-	if s.Service == nil {
-		return nil // checking a definition alone
-	}
-	svc, ok := s.Service.(Service)
-	if !ok {
-		return s.Definition.Problem("types", "kind native: the service (%T) has no method Run(ctx context.Context) error", s.Service)
-	}
+	svc, err := core.ServiceFor[Service](s, "native", "Run(ctx context.Context) error")
 	k.svc = svc
-	return nil
+	return err
 }
 
 // Run runs the service's loop. Once ctx is canceled, a context error from
