@@ -60,7 +60,8 @@ type clientKeepalive struct {
 // clientConfig is what a client's table makes of its connection.
 type clientConfig struct {
 	target string
-	opts   []grpclib.DialOption
+	caller *caller
+	opts   []grpclib.DialOption // without the interceptors
 }
 
 // clientConfig decodes [clients.<name>] strictly (an absent table is all
@@ -81,11 +82,7 @@ func (k *Kind) clientConfig(name string) (*clientConfig, error) {
 	if cs.Timeout < 0 {
 		problems = append(problems, sec.Problem("timeout", "must not be negative, not %s", cs.Timeout))
 	}
-	c := &caller{name: name, timeout: cs.Timeout}
-	opts := []grpclib.DialOption{
-		grpclib.WithUnaryInterceptor(c.unary),
-		grpclib.WithStreamInterceptor(c.stream),
-	}
+	var opts []grpclib.DialOption
 	if ka := cs.Keepalive; ka != nil {
 		problems = append(problems, checkDurations(sec, "keepalive", map[string]time.Duration{"time": ka.Time, "timeout": ka.Timeout})...)
 		if ka.Time > 0 && ka.Time < 10*time.Second {
@@ -131,6 +128,7 @@ func (k *Kind) clientConfig(name string) (*clientConfig, error) {
 	}
 	return &clientConfig{
 		target: net.JoinHostPort(host, strconv.Itoa(cs.Port)),
+		caller: &caller{name: name, timeout: cs.Timeout},
 		opts:   append(opts, grpclib.WithTransportCredentials(creds)),
 	}, nil
 }
@@ -197,12 +195,27 @@ func (k *Kind) Client(name string) (*grpclib.ClientConn, error) {
 			return nil, fmt.Errorf("kind grpc: client %s: %w", name, err)
 		}
 	}
-	conn, err := grpclib.NewClient(cfg.target, append(cfg.opts[:len(cfg.opts):len(cfg.opts)], k.dialOpts...)...)
+	conn, err := grpclib.NewClient(cfg.target, k.dialOptions(cfg)...)
 	if err != nil {
 		return nil, fmt.Errorf("kind grpc: client %s: %w", name, err)
 	}
 	k.conns[name] = conn
 	return conn, nil
+}
+
+// dialOptions returns the options of a client's connection: the caller's
+// interceptors (traced when a tracer provider is installed), those of its
+// table, and those of [WithDialOptions].
+func (k *Kind) dialOptions(cfg *clientConfig) []grpclib.DialOption {
+	c := cfg.caller
+	unary, stream := c.unary, c.stream
+	if t := k.detectTracing(); t != nil {
+		c = &caller{name: c.name, timeout: c.timeout, tracing: newClientTracing(t, cfg.target)}
+		unary, stream = c.unaryTraced, c.streamTraced
+	}
+	opts := make([]grpclib.DialOption, 0, 2+len(cfg.opts)+len(k.dialOpts))
+	opts = append(opts, grpclib.WithUnaryInterceptor(unary), grpclib.WithStreamInterceptor(stream))
+	return append(append(opts, cfg.opts...), k.dialOpts...)
 }
 
 // closeClients closes the connections Client made.
@@ -225,6 +238,7 @@ func (k *Kind) closeClients() error {
 type caller struct {
 	name    string
 	timeout time.Duration
+	tracing *clientTracing // with unaryTraced and streamTraced
 }
 
 func (c *caller) unary(ctx context.Context, method string, req, reply any, cc *grpclib.ClientConn, invoker grpclib.UnaryInvoker, opts ...grpclib.CallOption) error {

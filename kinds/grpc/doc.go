@@ -166,6 +166,45 @@
 // So a handler that returns such an error passes it on to its own caller,
 // kind, code and details included.
 //
+// # Tracing
+//
+// The kind traces calls with the OpenTelemetry API when a tracer provider
+// is installed: by the tracing feature, or by the program with
+// otel.SetTracerProvider before the service starts. The kind looks once,
+// when it starts (or at the first [Kind.Client], if that comes first): a
+// provider installed since the program began, other than OpenTelemetry's
+// no-op one, turns tracing on. Otherwise nothing of tracing is attached,
+// and a call costs what it costs without tracing. (A provider installed
+// during package initialization, before this package's, goes unseen.)
+//
+// With tracing on, every call the server serves (the health and
+// reflection services' included) has a server span, a child of the trace
+// context the call's metadata carries, read with the global propagator
+// (otel.GetTextMapPropagator). Every call through a connection of
+// [Kind.Client] has a client span, a child of the span in the call's
+// context, and sends its trace context in the call's metadata; a stream's
+// span ends with the stream, or when its context ends. The handler's
+// context carries the server span, so that the spans a handler starts and
+// the calls it makes through [Kind.Client] are the call's children.
+//
+// The spans follow the OpenTelemetry semantic conventions for gRPC
+// (semconv 1.43), as otelgrpc writes them:
+//
+//	name                      package.Service/Method
+//	kind                      server, or client
+//	rpc.system.name           grpc
+//	rpc.method                package.Service/Method
+//	server.address, server.port  the server's: the local address of the call's
+//	                          connection (server spans), or the host and port
+//	                          of [clients.<name>] (client spans)
+//	rpc.response.status_code  the name of the status code: OK, NOT_FOUND, ...
+//	status                    Error, with the status message, for Unknown,
+//	                          DeadlineExceeded, Unimplemented, Internal,
+//	                          Unavailable and DataLoss in a server span, and
+//	                          for every code but OK in a client span
+//
+// A handler that panics ends its span as the Internal status it answers.
+//
 // # Testing
 //
 // The grpckindtest package runs a service in a test over an in-memory

@@ -59,6 +59,12 @@ type Kind struct {
 	served   chan struct{} // closed when Serve returned
 	serveErr error
 
+	// Tracing: what detectTracing found (nil: no tracer provider is
+	// installed), and the server's (set by Start; nil: not traced).
+	detect   sync.Once
+	detected *tracing
+	tracing  *serverTracing
+
 	mu      sync.Mutex
 	conns   map[string]*grpclib.ClientConn
 	stopped bool
@@ -159,6 +165,15 @@ func (k *Kind) Configure(s *core.Setup) error {
 	return nil
 }
 
+// detectTracing returns the kind's tracing, or nil when no tracer
+// provider is installed. The provider is looked for once, when the kind
+// starts (or at the first Client, if that comes sooner): a tracing
+// feature installs it before.
+func (k *Kind) detectTracing() *tracing {
+	k.detect.Do(func() { k.detected = detectTracing() })
+	return k.detected
+}
+
 // appendProblems adds err's problems to ps; an error that is not a
 // [definition.Problems] becomes one problem without a place.
 func appendProblems(ps definition.Problems, err error) definition.Problems {
@@ -181,9 +196,14 @@ func (k *Kind) Start(context.Context) error {
 	if k.svc == nil {
 		return errors.New("not configured with a service")
 	}
+	unary, stream := k.unary, k.stream
+	t := k.detectTracing()
+	if t != nil {
+		unary, stream = k.unaryTraced, k.streamTraced
+	}
 	opts := append([]grpclib.ServerOption{
-		grpclib.UnaryInterceptor(k.unary),
-		grpclib.StreamInterceptor(k.stream),
+		grpclib.UnaryInterceptor(unary),
+		grpclib.StreamInterceptor(stream),
 	}, k.cfg.opts...)
 	k.server = grpclib.NewServer(append(opts, k.serverOpts...)...)
 	k.stopping, k.stop = context.WithCancel(context.Background())
@@ -210,6 +230,9 @@ func (k *Kind) Start(context.Context) error {
 		}
 	}
 	slices.Sort(k.names)
+	if t != nil { // before serving: the interceptors read it
+		k.tracing = newServerTracing(t, k.server.GetServiceInfo())
+	}
 	k.setStatus(notServing)
 	if k.ln == nil {
 		ln, err := net.Listen("tcp", k.cfg.address)

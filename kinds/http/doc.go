@@ -106,6 +106,54 @@
 // text responses: 431 for headers over max_header_bytes, 400 for a
 // malformed request. So do the 404 and 405 of a ServeMux.
 //
+// # Tracing
+//
+// The kind traces requests with the OpenTelemetry API when a tracer
+// provider is installed: by the tracing feature, or by the program with
+// otel.SetTracerProvider before the service starts. The kind looks once,
+// when it starts: a provider installed since the program began, other
+// than OpenTelemetry's no-op one, turns tracing on. Otherwise nothing of
+// tracing is attached, and a request costs what it costs without tracing.
+// (A provider installed during package initialization, before this
+// package's, goes unseen.)
+//
+// With tracing on, every request has a server span, a child of the trace
+// context its headers carry (traceparent, read with the global
+// propagator, otel.GetTextMapPropagator). The handler's context carries
+// the span, so that the spans a handler starts are the request's
+// children. The span is named after the request's method ("GET") until
+// the request is routed: when the service's handler is a ServeMux, or
+// passes the request it got on to one, the span is then named after the
+// method and the route ("GET /orders/{id}") and gets http.route. Other
+// routers leave the name at the method.
+//
+// The spans follow the OpenTelemetry semantic conventions for HTTP
+// (semconv 1.43), as otelhttp writes them:
+//
+//	kind                         server
+//	http.request.method          GET, POST, ... or _OTHER (with
+//	                             http.request.method_original)
+//	url.scheme, url.path         the request's
+//	server.address, server.port  from the request's Host; the port unless it
+//	                             is the scheme's default
+//	network.peer.address, network.peer.port  the client's end of the connection
+//	client.address               the first address of X-Forwarded-For, or the peer's
+//	user_agent.original          the request's User-Agent
+//	network.protocol.version     1.1
+//	http.route                   the ServeMux pattern's path, once routed
+//	http.response.status_code    the response's status (200 when the handler wrote
+//	                             nothing)
+//	http.request.body.size, http.response.body.size  the bytes the handler read
+//	                             and wrote, when there were any
+//	status                       Error for a 5xx status, and for a response cut
+//	                             because the handler panicked after it began
+//
+// otelhttp sets http.route only when it wraps each route inside the mux;
+// the kind, which wraps the whole handler, sets it once the request was
+// routed. A sampler sees, at the span's start, the attributes the
+// conventions name as relevant to sampling (method, scheme, server,
+// client, path, user agent); the others come at its end.
+//
 // # Testing
 //
 // Package httpkindtest runs a service in a test, through the real

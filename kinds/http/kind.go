@@ -15,6 +15,7 @@ import (
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
+	"go.opentelemetry.io/otel"
 )
 
 // Service is what an HTTP service implements.
@@ -43,6 +44,7 @@ type Kind struct {
 
 	next    nethttp.Handler // the service's handler
 	handler nethttp.Handler // next, wrapped by serve
+	tracing *tracing        // set by Start when a tracer provider is installed; nil: not traced
 
 	mu  sync.Mutex
 	ln  net.Listener
@@ -113,7 +115,9 @@ func (k *Kind) Configure(s *core.Setup) error {
 
 // Start asks the service for its handler and binds the listener (address
 // and port, or the one given with [WithListener]), so that a port in use
-// fails the boot with an error that names it.
+// fails the boot with an error that names it. When a tracer provider was
+// installed (by the tracing feature) since the program began, the server
+// traces its requests; otherwise nothing of tracing is attached.
 func (k *Kind) Start(ctx context.Context) error {
 	if k.svc == nil {
 		return errors.New("no service: Configure did not run with one")
@@ -136,8 +140,13 @@ func (k *Kind) Start(ctx context.Context) error {
 		}
 	}
 	k.next = next
+	handler := k.handler
+	if tp := installedTracerProvider(); tp != nil {
+		k.tracing = newTracing(tp, otel.GetTextMapPropagator())
+		handler = nethttp.HandlerFunc(k.serveTraced)
+	}
 	srv := &nethttp.Server{
-		Handler:           k.handler,
+		Handler:           handler,
 		ReadHeaderTimeout: k.set.ReadHeaderTimeout,
 		ReadTimeout:       k.set.ReadTimeout,
 		WriteTimeout:      k.set.WriteTimeout,

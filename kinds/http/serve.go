@@ -30,10 +30,9 @@ const maxRequestIDLen = 128
 type exchange struct {
 	context.Context // the request's own context
 
-	w     responseWriter
-	kind  *Kind
-	id    string
-	idHdr [1]string // the response header's value, without allocating a slice
+	w    responseWriter
+	kind *Kind
+	id   [1]string // the request's id, as the response header's value: a slice of it allocates nothing
 }
 
 // exchangeKey is the context key under which an exchange answers for
@@ -62,36 +61,52 @@ func exchangeOf(ctx context.Context) *exchange {
 // the kind.
 func RequestID(ctx context.Context) string {
 	if x := exchangeOf(ctx); x != nil {
-		return x.id
+		return x.id[0]
 	}
 	return ""
 }
 
 // serve is the kind's handler: it gives the request its id, bounds its
-// body, recovers a panic, and calls the service's handler.
+// body, recovers a panic, and calls the service's handler. (serveTraced,
+// in tracing.go, does the same inside a span.)
 func (k *Kind) serve(w nethttp.ResponseWriter, r *nethttp.Request) {
 	x := &exchange{Context: r.Context(), kind: k}
 	x.w.ResponseWriter = w
-	if v := r.Header[requestIDHeader]; len(v) == 1 && saneRequestID(v[0]) {
-		x.id = v[0]
-	} else {
-		x.id = k.newRequestID()
-	}
-	x.idHdr[0] = x.id
-	w.Header()[requestIDHeader] = x.idHdr[:]
-	r = r.WithContext(x)
+	r = k.identify(x, w, r)
 	defer x.recover(r)
+	if !k.limitBody(x, w, r) {
+		return
+	}
+	k.next.ServeHTTP(&x.w, r)
+}
 
+// identify gives the request its id: the one it came with when that is
+// sane, or a new one. It sets it on the response, and returns the request
+// with x as its context.
+func (k *Kind) identify(x *exchange, w nethttp.ResponseWriter, r *nethttp.Request) *nethttp.Request {
+	if v := r.Header[requestIDHeader]; len(v) == 1 && saneRequestID(v[0]) {
+		x.id[0] = v[0]
+	} else {
+		x.id[0] = k.newRequestID()
+	}
+	w.Header()[requestIDHeader] = x.id[:]
+	return r.WithContext(x)
+}
+
+// limitBody bounds the request's body to max_body_bytes. It answers 413
+// and returns false, without reading the body, when its Content-Length is
+// over.
+func (k *Kind) limitBody(x *exchange, w nethttp.ResponseWriter, r *nethttp.Request) bool {
 	if r.ContentLength > k.set.MaxBodyBytes {
 		Error(&x.w, r, &nethttp.MaxBytesError{Limit: k.set.MaxBodyBytes})
-		return
+		return false
 	}
 	if r.Body != nil && r.Body != nethttp.NoBody {
 		// The server's own writer, not ours: it is told to close the
 		// connection once the limit is hit.
 		r.Body = nethttp.MaxBytesReader(w, r.Body, k.set.MaxBodyBytes)
 	}
-	k.next.ServeHTTP(&x.w, r)
+	return true
 }
 
 // recover turns a panic in the handler into a 500 problem, logged once
@@ -144,7 +159,7 @@ func saneRequestID(id string) bool {
 func requestAttrs(x *exchange, r *nethttp.Request, status int) []slog.Attr {
 	attrs := make([]slog.Attr, 0, 8)
 	if x != nil {
-		attrs = append(attrs, slog.String("request.id", x.id))
+		attrs = append(attrs, slog.String("request.id", x.id[0]))
 	}
 	return append(attrs,
 		slog.String("http.request.method", r.Method),
@@ -158,7 +173,8 @@ func requestAttrs(x *exchange, r *nethttp.Request, status int) []slog.Attr {
 // for http.ResponseController.
 type responseWriter struct {
 	nethttp.ResponseWriter
-	status int // 0 until the response began
+	status  int   // 0 until the response began
+	written int64 // bytes of the body written through Write and ReadFrom
 }
 
 func (w *responseWriter) WriteHeader(code int) {
@@ -173,7 +189,9 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = nethttp.StatusOK
 	}
-	return w.ResponseWriter.Write(p)
+	n, err := w.ResponseWriter.Write(p)
+	w.written += int64(n)
+	return n, err
 }
 
 // ReadFrom keeps io.Copy into the response as fast as the server's own
@@ -182,10 +200,15 @@ func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 	if w.status == 0 {
 		w.status = nethttp.StatusOK
 	}
+	var n int64
+	var err error
 	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
-		return rf.ReadFrom(src)
+		n, err = rf.ReadFrom(src)
+	} else {
+		n, err = io.Copy(struct{ io.Writer }{w.ResponseWriter}, src)
 	}
-	return io.Copy(struct{ io.Writer }{w.ResponseWriter}, src)
+	w.written += n
+	return n, err
 }
 
 // Flush sends what was written so far, when the server's writer can.
