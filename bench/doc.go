@@ -38,7 +38,8 @@
 //
 //	bash bench/load.sh
 //
-// Both print a Markdown report; RESULTS.md holds the latest, with the
-// machine it ran on. go test ./... runs a quick test that bare and Mikros
+// Both print a Markdown report; the section "Network kinds" of the
+// repository's BENCHMARKS.md holds the latest, with the machine it ran on.
+// go test ./... runs a quick test that bare and Mikros
 // answer alike, and no benchmark.
 package bench
