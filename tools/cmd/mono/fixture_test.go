@@ -10,7 +10,9 @@ import (
 // copyFixture copies the fixture tree testdata/name to a new temporary
 // directory and returns the copy's root. A ".go.txt" suffix is shortened to
 // ".go" on the way, giving back the malformed Go files that the fixtures
-// keep under another name.
+// keep under another name, and "go.mod.txt" becomes "go.mod": kept as
+// go.mod, the fixture trees would look like modules of this repository to
+// the tools that walk it.
 func copyFixture(t *testing.T, name string) string {
 	t.Helper()
 	src := filepath.Join("testdata", name)
@@ -23,7 +25,7 @@ func copyFixture(t *testing.T, name string) string {
 		if err != nil {
 			return err
 		}
-		if strings.HasSuffix(rel, ".go.txt") {
+		if strings.HasSuffix(rel, ".go.txt") || filepath.Base(rel) == "go.mod.txt" {
 			rel = strings.TrimSuffix(rel, ".txt")
 		}
 		target := filepath.Join(dst, rel)

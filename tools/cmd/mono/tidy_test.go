@@ -429,7 +429,7 @@ func TestCmdTidyFailure(t *testing.T) {
 		t.Errorf("stderr = %q, want %q", &stderr, want)
 	}
 	data, _ := os.ReadFile(filepath.Join(root, "kinds/script/go.mod"))
-	if want, _ := os.ReadFile("testdata/good/kinds/script/go.mod"); !bytes.Equal(data, want) {
+	if want, _ := os.ReadFile("testdata/good/kinds/script/go.mod.txt"); !bytes.Equal(data, want) {
 		t.Errorf("kinds/script/go.mod changed:\n%s", data)
 	}
 }
