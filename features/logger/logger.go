@@ -3,12 +3,10 @@ package logger
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"slices"
-	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -43,7 +41,6 @@ var (
 	_ core.Feature    = (*Feature)(nil)
 	_ core.Configurer = (*Feature)(nil)
 	_ core.Starter    = (*Feature)(nil)
-	_ core.Stopper    = (*Feature)(nil)
 	_ core.Provider   = (*Feature)(nil)
 	_ core.LogHandler = (*Feature)(nil)
 )
@@ -172,21 +169,6 @@ func (f *Feature) Start(context.Context) error {
 		s.Admin.Handle("/loglevel", f.level)
 	}
 	return nil
-}
-
-// Stop flushes what the logger buffered. The logger keeps working after
-// Stop: core writes its last lines ("service stopped in ...") once the
-// features stopped. The errors that syncing a terminal or a pipe gives
-// (EINVAL, ENOTTY) are not failures and are not returned.
-func (f *Feature) Stop(context.Context) error {
-	if f.log == nil {
-		return nil
-	}
-	err := f.log.Sync()
-	if err == nil || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTTY) {
-		return nil
-	}
-	return fmt.Errorf("sync: %w", err)
 }
 
 // Provide returns the *zap.Logger and its *zap.SugaredLogger, for service

@@ -61,11 +61,6 @@ func started(t *testing.T, rest string, out io.Writer, admin core.Mux) *logger.F
 	if err := f.Start(t.Context()); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	t.Cleanup(func() {
-		if err := f.Stop(t.Context()); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-	})
 	return f
 }
 
@@ -477,24 +472,6 @@ func TestStartBeforeConfigure(t *testing.T) {
 	}
 	if f.Provide() != nil || f.LogHandler() != nil {
 		t.Error("an unstarted feature provides values")
-	}
-	if err := f.Stop(t.Context()); err != nil {
-		t.Errorf("Stop before Start: %v", err)
-	}
-}
-
-func TestStopStderr(t *testing.T) {
-	// Syncing stderr fails with EINVAL or ENOTTY when it is a pipe or a
-	// terminal; Stop must not report that.
-	f := logger.New()
-	if err := f.Configure(setup(parse(t, ""), nil)); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Stop(t.Context()); err != nil {
-		t.Errorf("Stop: %v", err)
 	}
 }
 
