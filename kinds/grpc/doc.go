@@ -36,9 +36,9 @@
 //
 // Stop ends the health Watch streams (with NOT_SERVING, then Unavailable),
 // then stops gracefully: no new call or connection is accepted, and Stop
-// waits for the calls in flight. If they are not done shortly before the
-// stop deadline (a tenth of the time left, at most a second, is kept), it
-// cuts them — their contexts are canceled and their clients get
+// waits for the calls in flight. If they are not done by its deadline
+// (core ends the kinds' stop before the end of the budget, keeping
+// core.StopReserve for OnStop and the features), it cuts them — their contexts are canceled and their clients get
 // Unavailable — and the shutdown reports "calls in flight were cut".
 // Streams that live as long as their client (subscriptions) hold the
 // graceful stop: end them when the service begins draining (watch the

@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
@@ -273,9 +272,9 @@ func (k *Kind) Run(context.Context) error {
 
 // Stop stops serving. It turns the health status to NOT_SERVING, ends the
 // health Watch streams, and stops gracefully: no new call is accepted and
-// Stop waits for the calls in flight. Shortly before ctx's deadline (a
-// tenth of the time left, at most a second, is kept for this) it cuts the
-// calls still running, and returns an error saying so. Then it closes the
+// Stop waits for the calls in flight. When ctx ends first (core ends the
+// kinds' stop before the end of the budget, see core.StopReserve), it cuts
+// the calls still running, and returns an error saying so. Then it closes the
 // client connections made by [Kind.Client]. Stop is safe to call more than
 // once.
 func (k *Kind) Stop(ctx context.Context) error {
@@ -300,16 +299,9 @@ func (k *Kind) Stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// stopServer stops gracefully until shortly before ctx's deadline, then
-// forcibly.
+// stopServer stops gracefully until ctx ends, then forcibly. Stop makes
+// GracefulStop return; core bounds the wait for both.
 func (k *Kind) stopServer(ctx context.Context) error {
-	graceful := ctx
-	if deadline, ok := ctx.Deadline(); ok {
-		keep := min(time.Until(deadline)/10, time.Second)
-		var cancel context.CancelFunc
-		graceful, cancel = context.WithDeadline(ctx, deadline.Add(-keep))
-		defer cancel()
-	}
 	done := make(chan struct{})
 	go func() {
 		k.server.GracefulStop()
@@ -318,13 +310,10 @@ func (k *Kind) stopServer(ctx context.Context) error {
 	select {
 	case <-done:
 		return nil
-	case <-graceful.Done():
-	}
-	k.server.Stop()
-	select {
-	case <-done: // the handlers returned once their calls were canceled
 	case <-ctx.Done():
 	}
+	k.server.Stop()
+	<-done
 	err := errors.New("calls in flight were cut: they did not finish within the stop budget")
 	k.log.Error("grpc stop: " + err.Error())
 	return err
