@@ -13,16 +13,25 @@ import (
 //
 //	Logger   *zap.Logger `mikros:"feature"`   // a value a feature provides
 //	Settings Settings    `mikros:"settings"`  // the [service] table
+//	Env      Env         `mikros:"env"`       // filled by the feature named env (a [Filler])
 const tagName = "mikros"
 
+// fillField is a field tagged with the name of a feature that fills it.
+type fillField struct {
+	field  reflect.StructField
+	filler Filler
+	name   string
+}
+
 // serviceFields finds the tagged fields of the service, reporting fields
-// that cannot be filled.
-func serviceFields(svc any) (settings reflect.Value, inject []reflect.StructField, v reflect.Value, problems definition.Problems) {
+// that cannot be filled. fillers are the linked features by name: the
+// enabled ones that fill fields, nil for the others.
+func serviceFields(svc any, fillers map[string]Filler) (settings reflect.Value, inject []reflect.StructField, fill []fillField, v reflect.Value, problems definition.Problems) {
 	rv := reflect.ValueOf(svc)
 	if rv.Kind() == reflect.Struct {
 		for i := range rv.NumField() {
 			if _, ok := rv.Type().Field(i).Tag.Lookup(tagName); ok {
-				return reflect.Value{}, nil, reflect.Value{}, definition.Problems{{
+				return reflect.Value{}, nil, nil, reflect.Value{}, definition.Problems{{
 					Path:    "service " + rv.Type().String(),
 					Message: "has fields tagged mikros but was passed by value; pass a pointer (&" + rv.Type().Name() + "{}) so they can be set",
 				}}
@@ -30,7 +39,7 @@ func serviceFields(svc any) (settings reflect.Value, inject []reflect.StructFiel
 		}
 	}
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
-		return reflect.Value{}, nil, reflect.Value{}, nil
+		return reflect.Value{}, nil, nil, reflect.Value{}, nil
 	}
 	v = rv.Elem()
 	t := v.Type()
@@ -55,10 +64,29 @@ func serviceFields(svc any) (settings reflect.Value, inject []reflect.StructFiel
 		case "feature":
 			inject = append(inject, f)
 		default:
-			problems = append(problems, definition.Problem{Path: place, Message: fmt.Sprintf("unknown tag mikros:%q (use \"feature\" or \"settings\")", tag)})
+			filler, linked := fillers[tag]
+			switch {
+			case filler != nil:
+				fill = append(fill, fillField{field: f, filler: filler, name: tag})
+			case linked:
+				problems = append(problems, definition.Problem{Path: place, Message: fmt.Sprintf("tagged mikros:%q, but the %s feature is not enabled or fills no field; enable it with [features.%s]", tag, tag, tag)})
+			default:
+				problems = append(problems, definition.Problem{Path: place, Message: fmt.Sprintf("unknown tag mikros:%q (use \"feature\", \"settings\" or the name of a feature that fills fields)", tag)})
+			}
 		}
 	}
-	return settings, inject, v, problems
+	return settings, inject, fill, v, problems
+}
+
+// fillFields hands each field tagged with a feature's name to the feature.
+func fillFields(def *definition.Definition, v reflect.Value, fields []fillField) definition.Problems {
+	var problems definition.Problems
+	for _, f := range fields {
+		if err := f.filler.Fill(v.FieldByIndex(f.field.Index).Addr().Interface()); err != nil {
+			problems = append(problems, asProblems(err, def, "features."+f.name)...)
+		}
+	}
+	return problems
 }
 
 // validator is implemented by settings structs that check themselves.

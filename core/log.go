@@ -86,7 +86,20 @@ func stdHandler(w io.Writer, format string, level slog.Leveler) slog.Handler {
 
 // logRoute is the handler every logger core hands out writes to in the
 // end; the logger feature replaces it once it started.
-type logRoute struct{ base atomic.Pointer[handlerBox] }
+type logRoute struct {
+	base     atomic.Pointer[handlerBox]
+	contexts atomic.Pointer[logContexts] // the started features that add fields from a context
+}
+
+// addContext makes every line logged with a context get lc's fields.
+func (r *logRoute) addContext(lc LogContext) {
+	var cs logContexts
+	if old := r.contexts.Load(); old != nil {
+		cs = append(cs, *old...)
+	}
+	cs = append(cs, lc)
+	r.contexts.Store(&cs)
+}
 
 type handlerBox struct{ h slog.Handler }
 
@@ -129,6 +142,9 @@ func (r *routedHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (r *routedHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if cs := r.route.contexts.Load(); cs != nil && ctx != nil {
+		cs.add(ctx, &rec)
+	}
 	return r.current().Handle(ctx, rec)
 }
 

@@ -14,7 +14,8 @@ import (
 // does nothing unless it is enabled.
 //
 // Besides Name, a feature implements whichever of [Configurer], [Dependent],
-// [Starter], [Stopper], [Provider], [Checker] and [LogHandler] it needs.
+// [Starter], [Stopper], [Provider], [Filler], [Checker], [LogHandler],
+// [LogContext], [CallObserver] and [StartupRecorder] it needs.
 type Feature interface {
 	// Name is the feature's name in [features.<name>]: lowercase, stable.
 	Name() string
@@ -146,6 +147,11 @@ type Setup struct {
 	Admin Mux
 	// Health is the service's health state.
 	Health *Health
+	// Calls is, for a kind, what observes its calls: the enabled features
+	// that implement [CallObserver], as one. It is nil when none is
+	// enabled, and then the kind attaches nothing to its calls. It may be
+	// called once the kind started.
+	Calls CallObserver
 }
 
 // ServiceFor returns the service as T, the interface a kind needs it to

@@ -35,12 +35,14 @@ type service struct {
 	health *Health
 	mux    *http.ServeMux
 
-	features []Feature // enabled, in start order
-	kinds    []Kind    // in types order
+	features []Feature    // enabled, in start order
+	calls    CallObserver // the features that observe calls, for the kinds
+	kinds    []Kind       // in types order
 	inject   []reflect.StructField
+	fill     []fillField
 	target   reflect.Value
 
-	took struct{ configure, build, start time.Duration }
+	phases []Phase // configure, build and start, as they ran
 
 	// What started, for shutdown and rollback.
 	featuresStarted int
@@ -135,10 +137,13 @@ func configure(svc any, opts []Option) (*service, error) {
 	problems = append(problems, s.configureKinds()...)
 	var settings reflect.Value
 	var ps definition.Problems
-	settings, s.inject, s.target, ps = serviceFields(svc)
+	settings, s.inject, s.fill, s.target, ps = serviceFields(svc, s.fillers())
 	problems = append(problems, ps...)
 	if svc != nil {
 		problems = append(problems, decodeSettings(s.def, settings)...)
+		if len(problems) == 0 {
+			problems = append(problems, fillFields(s.def, s.target, s.fill)...)
+		}
 	}
 	if len(problems) > 0 {
 		problems.Sort()
@@ -147,8 +152,24 @@ func configure(svc any, opts []Option) (*service, error) {
 	for _, w := range s.def.Warnings {
 		s.log.Warn(w.Error())
 	}
-	s.took.configure = time.Since(start)
+	s.phases = append(s.phases, Phase{Name: "configure", Start: start, End: time.Now()})
 	return s, nil
+}
+
+// fillers returns, by name, the linked features that fill fields: those
+// enabled as [Filler], and nil for the others, so that a field tagged with
+// the name of a disabled feature is reported as such.
+func (s *service) fillers() map[string]Filler {
+	fillers := map[string]Filler{}
+	for _, f := range s.cfg.features {
+		fillers[f.Name()] = nil
+	}
+	for _, f := range s.features {
+		if fl, ok := f.(Filler); ok {
+			fillers[f.Name()] = fl
+		}
+	}
+	return fillers
 }
 
 func (s *service) configureFeatures() definition.Problems {
@@ -178,6 +199,7 @@ func (s *service) configureFeatures() definition.Problems {
 	}
 	ordered, ps := order(enabled, s.def)
 	s.features = ordered
+	s.calls = callObserver(ordered)
 	return append(problems, ps...)
 }
 
@@ -223,7 +245,7 @@ func (s *service) configureKinds() definition.Problems {
 		} else if port != 0 {
 			problems = append(problems, s.portProblem(t, "kind %s does not listen on a port", t.Kind))
 		}
-		setup := &Setup{Definition: s.def, Settings: s.def.Services[t.Kind], Port: port, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.mux, Health: s.health}
+		setup := &Setup{Definition: s.def, Settings: s.def.Services[t.Kind], Port: port, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.mux, Health: s.health, Calls: s.calls}
 		problems = append(problems, configureModule(k, setup, "services."+t.Kind)...)
 		s.kinds = append(s.kinds, k)
 	}
@@ -261,21 +283,22 @@ func (s *service) run(ctx context.Context) error {
 	startCtx, cancel := context.WithTimeout(ctx, s.def.Lifecycle.StartTimeout)
 	t := time.Now()
 	err := s.build(startCtx)
-	s.took.build = time.Since(t)
+	s.phases = append(s.phases, Phase{Name: "build", Start: t, End: time.Now(), Err: err})
 	if err == nil {
 		t = time.Now()
 		err = s.start(startCtx)
-		s.took.start = time.Since(t)
+		s.phases = append(s.phases, Phase{Name: "start", Start: t, End: time.Now(), Err: err})
 	}
 	cancel()
+	s.recordStartup(ctx)
 	if err != nil {
 		s.log.Error("start failed; stopping what started", "error", err.Error())
 		return errors.Join(err, s.shutdown(false))
 	}
 	s.health.set(Ready)
-	total := s.took.configure + s.took.build + s.took.start
+	took := func(i int) time.Duration { return s.phases[i].End.Sub(s.phases[i].Start) }
 	s.log.Info(fmt.Sprintf("service started in %s: configure %s, build %s, start %s",
-		ms(total), ms(s.took.configure), ms(s.took.build), ms(s.took.start)))
+		ms(s.phases[2].End.Sub(s.phases[0].Start)), ms(took(0)), ms(took(1)), ms(took(2))))
 
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancelRun = cancelRun
@@ -294,6 +317,24 @@ func (s *service) run(ctx context.Context) error {
 		runErr = s.finished(r)
 	}
 	return errors.Join(runErr, s.shutdown(external))
+}
+
+// recordStartup hands the phases that ran to the started features that
+// record them.
+func (s *service) recordStartup(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	for _, f := range s.features[:s.featuresStarted] {
+		if r, ok := f.(StartupRecorder); ok {
+			func() {
+				defer func() {
+					if v := recover(); v != nil {
+						_ = panicked("feature "+f.Name()+" RecordStartup", v, s.log)
+					}
+				}()
+				r.RecordStartup(ctx, s.phases)
+			}()
+		}
+	}
 }
 
 // runKind runs one kind's Run and reports its result; a panic is an error.
@@ -338,6 +379,9 @@ func (s *service) build(ctx context.Context) error {
 		s.featuresStarted++
 		if lh, ok := f.(LogHandler); ok {
 			s.route.set(lh.LogHandler())
+		}
+		if lc, ok := f.(LogContext); ok {
+			s.route.addContext(lc)
 		}
 		if c, ok := f.(Checker); ok {
 			s.health.addCheck("feature "+name, c)
