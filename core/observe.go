@@ -40,8 +40,9 @@ type Call struct {
 	// Method is, for gRPC, the full method ("/greeter.v1.GreeterService/SayHello");
 	// for HTTP, the request's method.
 	Method string
-	// Stream is true for a gRPC streaming call.
-	Stream bool
+	// ClientStreams and ServerStreams say, for gRPC, whether the caller
+	// and the server send streams (both false: a unary call).
+	ClientStreams, ServerStreams bool
 	// Local is, for a server call, the local address of its connection;
 	// nil when unknown.
 	Local net.Addr
