@@ -6,18 +6,14 @@ import (
 	"log/slog"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/servicetest"
 	mgrpc "github.com/mikros-go/mikros/kinds/grpc"
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	grpclib "google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
-	"google.golang.org/grpc/stats"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
@@ -28,13 +24,10 @@ import (
 // interceptor costs in gRPC's generated code (the call's info and handler
 // escape), between noop and mikros what the kind's does.
 //
-// mikros-traced is the kind's traced interceptor, as a tracer provider
-// installs it, and otel-stock the kind's untraced one with otelgrpc's
-// server stats handler given the events gRPC gives it for a unary call:
-// their differences to mikros are what tracing costs each way. Both trace
-// with the same SDK provider (every span sampled, handed to a batch
-// processor whose exporter drops them), and the call carries a sampled
-// trace context, as calls from a traced caller do.
+// mikros-observed is the kind's observed interceptor, as a feature that
+// observes calls installs it, with an observer that does nothing: its
+// difference to mikros is what observing costs the kind itself, before
+// the observers do any work.
 func BenchmarkGRPCChain(b *testing.B) {
 	srv := &echo{}
 	ctx := incomingContext()
@@ -60,31 +53,8 @@ func BenchmarkGRPCChain(b *testing.B) {
 	b.Run("mikros", func(b *testing.B) {
 		run(b, mgrpc.UnaryInterceptor(log, "orders"))
 	})
-	b.Run("mikros-traced", func(b *testing.B) {
-		run(b, mgrpc.TracedUnaryInterceptor(log, "orders", benchTracerProvider(b), propagator, &echoDesc))
-	})
-	b.Run("otel-stock", func(b *testing.B) {
-		h := otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(benchTracerProvider(b)), otelgrpc.WithPropagators(propagator))
-		mikros := mgrpc.UnaryInterceptor(log, "orders")
-		p, _ := peer.FromContext(ctx)
-		b.ReportAllocs()
-		for b.Loop() {
-			// The events gRPC's server gives a stats handler in a unary
-			// call, around the handler.
-			begin := time.Now()
-			ctx := h.TagRPC(ctx, &stats.RPCTagInfo{FullMethodName: echoMethod})
-			h.HandleRPC(ctx, &stats.Begin{BeginTime: begin})
-			h.HandleRPC(ctx, &stats.InHeader{FullMethod: echoMethod, RemoteAddr: p.Addr, LocalAddr: p.LocalAddr, WireLength: 64})
-			h.HandleRPC(ctx, &stats.InPayload{Length: 7, WireLength: 12, RecvTime: begin})
-			_, err := echoHandler(srv, ctx, dec, mikros)
-			if err != nil {
-				b.Fatal(err)
-			}
-			h.HandleRPC(ctx, &stats.OutHeader{})
-			h.HandleRPC(ctx, &stats.OutPayload{Length: 7, WireLength: 12, SentTime: time.Now()})
-			h.HandleRPC(ctx, &stats.OutTrailer{})
-			h.HandleRPC(ctx, &stats.End{BeginTime: begin, EndTime: time.Now()})
-		}
+	b.Run("mikros-observed", func(b *testing.B) {
+		run(b, mgrpc.ObservedUnaryInterceptor(log, "orders", nopObserver{}))
 	})
 }
 
@@ -108,29 +78,11 @@ func incomingContext() context.Context {
 	})
 }
 
-// benchTracerProvider returns an SDK tracer provider that samples every
-// span and hands it to a batch processor whose exporter drops it: all the
-// work of tracing in the service, and none of the export. It is shut down
-// when the benchmark ends.
-func benchTracerProvider(b *testing.B) *sdktrace.TracerProvider {
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(dropExporter{}))
-	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	return tp
-}
-
-// dropExporter exports nothing.
-type dropExporter struct{}
-
-func (dropExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
-func (dropExporter) Shutdown(context.Context) error                             { return nil }
-
 // BenchmarkGRPCUnary measures a unary round trip over loopback TCP, client
 // and server in this process: bare is a plain gRPC server, mikros the kind
-// in a running service, mikros-traced the kind traced (a tracer provider
-// installed as the global one, as the tracing feature does), otel-stock
-// the kind untraced with otelgrpc's server stats handler, on the same SDK
-// provider as in BenchmarkGRPCChain. The calls carry a caller's trace
-// context; the client is not traced.
+// in a running service, mikros-observed the kind in a service with a
+// feature that observes calls and does nothing with them. The calls carry
+// a caller's trace context, as calls from a traced caller do.
 func BenchmarkGRPCUnary(b *testing.B) {
 	listen := func(b *testing.B) net.Listener {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -164,9 +116,9 @@ func BenchmarkGRPCUnary(b *testing.B) {
 		defer s.Stop()
 		run(b, ln.Addr().String())
 	})
-	kind := func(b *testing.B, opts ...mgrpc.Option) {
+	kind := func(b *testing.B, def string, opts ...core.Option) {
 		ln := listen(b)
-		svc := servicetest.Start(b, &echo{}, definition, core.WithKinds(mgrpc.New(append(opts, mgrpc.WithListener(ln))...)))
+		svc := servicetest.Start(b, &echo{}, def, append(opts, core.WithKinds(mgrpc.New(mgrpc.WithListener(ln))))...)
 		if err := svc.Err(); err != nil {
 			b.Fatal(err)
 		}
@@ -175,13 +127,8 @@ func BenchmarkGRPCUnary(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.Run("mikros", func(b *testing.B) { kind(b) })
-	b.Run("mikros-traced", func(b *testing.B) {
-		setGlobal(b, benchTracerProvider(b))
-		kind(b)
-	})
-	b.Run("otel-stock", func(b *testing.B) {
-		h := otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(benchTracerProvider(b)), otelgrpc.WithPropagators(propagator))
-		kind(b, mgrpc.WithServerOptions(grpclib.StatsHandler(h)))
+	b.Run("mikros", func(b *testing.B) { kind(b, definition) })
+	b.Run("mikros-observed", func(b *testing.B) {
+		kind(b, observedDefinition, core.WithFeatures(nopObserver{}))
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
 	merrors "github.com/mikros-go/mikros/features/errors"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -126,9 +127,10 @@ func (k *Kind) clientConfig(name string) (*clientConfig, error) {
 			host += "." + ns
 		}
 	}
+	target := net.JoinHostPort(host, strconv.Itoa(cs.Port))
 	return &clientConfig{
-		target: net.JoinHostPort(host, strconv.Itoa(cs.Port)),
-		caller: &caller{name: name, timeout: cs.Timeout},
+		target: target,
+		caller: &caller{name: name, target: target, timeout: cs.Timeout},
 		opts:   append(opts, grpclib.WithTransportCredentials(creds)),
 	}, nil
 }
@@ -204,14 +206,14 @@ func (k *Kind) Client(name string) (*grpclib.ClientConn, error) {
 }
 
 // dialOptions returns the options of a client's connection: the caller's
-// interceptors (traced when a tracer provider is installed), those of its
+// interceptors (observed when a feature observes calls), those of its
 // table, and those of [WithDialOptions].
 func (k *Kind) dialOptions(cfg *clientConfig) []grpclib.DialOption {
 	c := cfg.caller
 	unary, stream := c.unary, c.stream
-	if t := k.detectTracing(); t != nil {
-		c = &caller{name: c.name, timeout: c.timeout, tracing: newClientTracing(t, cfg.target)}
-		unary, stream = c.unaryTraced, c.streamTraced
+	if k.calls != nil {
+		c = &caller{name: c.name, target: c.target, timeout: c.timeout, calls: k.calls}
+		unary, stream = c.unaryObserved, c.streamObserved
 	}
 	opts := make([]grpclib.DialOption, 0, 2+len(cfg.opts)+len(k.dialOpts))
 	opts = append(opts, grpclib.WithUnaryInterceptor(unary), grpclib.WithStreamInterceptor(stream))
@@ -237,8 +239,9 @@ func (k *Kind) closeClients() error {
 // model.
 type caller struct {
 	name    string
+	target  string // the "host:port" dialed
 	timeout time.Duration
-	tracing *clientTracing // with unaryTraced and streamTraced
+	calls   core.CallObserver // with unaryObserved and streamObserved
 }
 
 func (c *caller) unary(ctx context.Context, method string, req, reply any, cc *grpclib.ClientConn, invoker grpclib.UnaryInvoker, opts ...grpclib.CallOption) error {

@@ -3,8 +3,7 @@ package grpc
 import (
 	"log/slog"
 
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
+	"github.com/mikros-go/mikros/core"
 	grpclib "google.golang.org/grpc"
 )
 
@@ -22,25 +21,20 @@ func StreamInterceptor(log *slog.Logger, domain string) grpclib.StreamServerInte
 	return k.stream
 }
 
-// TracedUnaryInterceptor returns the traced unary interceptor of such a
-// kind, tracing with tp and prop the methods of the services described,
-// for benchmarks.
-func TracedUnaryInterceptor(log *slog.Logger, domain string, tp trace.TracerProvider, prop propagation.TextMapPropagator, descs ...*grpclib.ServiceDesc) grpclib.UnaryServerInterceptor {
-	services := map[string]grpclib.ServiceInfo{}
-	for _, d := range descs {
-		var info grpclib.ServiceInfo
-		for _, m := range d.Methods {
-			info.Methods = append(info.Methods, grpclib.MethodInfo{Name: m.MethodName})
-		}
-		for _, s := range d.Streams {
-			info.Methods = append(info.Methods, grpclib.MethodInfo{Name: s.StreamName, IsClientStream: s.ClientStreams, IsServerStream: s.ServerStreams})
-		}
-		services[d.ServiceName] = info
-	}
-	k := &Kind{log: log, domain: domain}
-	k.tracing = newServerTracing(newTracing(tp, prop), services)
-	return k.unaryTraced
+// ObservedUnaryInterceptor returns the observed unary interceptor of such
+// a kind, whose calls calls observes, for benchmarks.
+func ObservedUnaryInterceptor(log *slog.Logger, domain string, calls core.CallObserver) grpclib.UnaryServerInterceptor {
+	k := &Kind{log: log, domain: domain, calls: calls}
+	return k.unaryObserved
 }
 
-// Traced reports whether a started kind traces its server's calls.
-func Traced(k *Kind) bool { return k.tracing != nil }
+// Observing reports whether a started kind's server interceptors observe
+// calls.
+func Observing(k *Kind) bool { return k.observing }
+
+// ObservedStream reports whether ss is the stream the kind gives the
+// handlers of observed calls.
+func ObservedStream(ss grpclib.ServerStream) bool {
+	_, ok := ss.(*streamCall)
+	return ok
+}

@@ -41,6 +41,7 @@ type Kind struct {
 
 	// Set by Configure.
 	svc       Service
+	calls     core.CallObserver // nil: no feature observes calls
 	log       *slog.Logger
 	health    *core.Health
 	def       *definition.Definition
@@ -58,11 +59,7 @@ type Kind struct {
 	served   chan struct{} // closed when Serve returned
 	serveErr error
 
-	// Tracing: what detectTracing found (nil: no tracer provider is
-	// installed), and the server's (set by Start; nil: not traced).
-	detect   sync.Once
-	detected *tracing
-	tracing  *serverTracing
+	observing bool // the server's interceptors observe calls
 
 	mu      sync.Mutex
 	conns   map[string]*grpclib.ClientConn
@@ -159,18 +156,10 @@ func (k *Kind) Configure(s *core.Setup) error {
 		k.log = slog.New(slog.DiscardHandler)
 	}
 	k.health = s.Health
+	k.calls = s.Calls
 	k.domain = s.Definition.Name
 	k.cfg = cfg
 	return nil
-}
-
-// detectTracing returns the kind's tracing, or nil when no tracer
-// provider is installed. The provider is looked for once, when the kind
-// starts (or at the first Client, if that comes sooner): a tracing
-// feature installs it before.
-func (k *Kind) detectTracing() *tracing {
-	k.detect.Do(func() { k.detected = detectTracing() })
-	return k.detected
 }
 
 // appendProblems adds err's problems to ps; an error that is not a
@@ -196,9 +185,9 @@ func (k *Kind) Start(context.Context) error {
 		return errors.New("not configured with a service")
 	}
 	unary, stream := k.unary, k.stream
-	t := k.detectTracing()
-	if t != nil {
-		unary, stream = k.unaryTraced, k.streamTraced
+	if k.calls != nil {
+		unary, stream = k.unaryObserved, k.streamObserved
+		k.observing = true
 	}
 	opts := append([]grpclib.ServerOption{
 		grpclib.UnaryInterceptor(unary),
@@ -229,9 +218,6 @@ func (k *Kind) Start(context.Context) error {
 		}
 	}
 	slices.Sort(k.names)
-	if t != nil { // before serving: the interceptors read it
-		k.tracing = newServerTracing(t, k.server.GetServiceInfo())
-	}
 	k.setStatus(notServing)
 	if k.ln == nil {
 		ln, err := net.Listen("tcp", k.cfg.address)

@@ -17,9 +17,9 @@ import (
 // The kind has one unary and one stream interceptor, not a chain: each
 // link of a chain costs a closure call and an allocation per call. Both do
 // the same two things: recover panics, and answer errors through the error
-// model. The success path allocates nothing and logs nothing. When a tracer
-// provider is installed, their traced versions take their place (see
-// tracing.go): one interceptor per call type still.
+// model. The success path allocates nothing and logs nothing. When a
+// feature observes calls, their observed versions take their place (see
+// observe.go): one interceptor per call type still.
 
 // unary is the server's unary interceptor.
 func (k *Kind) unary(ctx context.Context, req any, info *grpclib.UnaryServerInfo, handler grpclib.UnaryHandler) (resp any, err error) {
@@ -44,42 +44,6 @@ func (k *Kind) stream(srv any, ss grpclib.ServerStream, info *grpclib.StreamServ
 	}()
 	if err = handler(srv, ss); err != nil {
 		return k.answer(ss.Context(), info.FullMethod, err)
-	}
-	return nil
-}
-
-// unaryTraced is unary with the call's server span around it: the span
-// starts from the caller's trace context and ends with the status the
-// caller gets, a panic's included.
-func (k *Kind) unaryTraced(ctx context.Context, req any, info *grpclib.UnaryServerInfo, handler grpclib.UnaryHandler) (resp any, err error) {
-	t := k.tracing
-	ctx, span := t.start(ctx, info.FullMethod)
-	defer func() {
-		if r := recover(); r != nil {
-			resp, err = nil, k.recovered(info.FullMethod, r)
-		}
-		endSpan(span, err, serverFault)
-	}()
-	resp, err = handler(ctx, req)
-	if err != nil {
-		return nil, k.answer(ctx, info.FullMethod, err)
-	}
-	return resp, nil
-}
-
-// streamTraced is stream with the call's server span around it; the
-// handler's stream carries the span in its context.
-func (k *Kind) streamTraced(srv any, ss grpclib.ServerStream, info *grpclib.StreamServerInfo, handler grpclib.StreamHandler) (err error) {
-	t := k.tracing
-	ctx, span := t.start(ss.Context(), info.FullMethod)
-	defer func() {
-		if r := recover(); r != nil {
-			err = k.recovered(info.FullMethod, r)
-		}
-		endSpan(span, err, serverFault)
-	}()
-	if err = handler(srv, &tracedServerStream{ServerStream: ss, ctx: ctx}); err != nil {
-		return k.answer(ctx, info.FullMethod, err)
 	}
 	return nil
 }

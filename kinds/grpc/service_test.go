@@ -2,6 +2,8 @@ package grpc_test
 
 import (
 	"context"
+	"io"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -12,26 +14,39 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // echoServer is a tiny gRPC service written by hand, so that the tests need
-// no generated code: Echo answers a StringValue with a StringValue, and
-// Repeat streams it back.
+// no generated code: Echo answers a StringValue with a StringValue,
+// Repeat streams it back, Gather answers a stream of them with one, and
+// Chat answers each of a stream.
 type echoServer interface {
 	Echo(ctx context.Context, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error)
 	Repeat(in *wrapperspb.StringValue, ss grpclib.ServerStream) error
+	Gather(ss grpclib.ServerStream) error
+	Chat(ss grpclib.ServerStream) error
 }
 
 const (
 	echoMethod   = "/mikros.test.Echo/Echo"
 	repeatMethod = "/mikros.test.Echo/Repeat"
+	gatherMethod = "/mikros.test.Echo/Gather"
+	chatMethod   = "/mikros.test.Echo/Chat"
 )
 
 var echoDesc = grpclib.ServiceDesc{
 	ServiceName: "mikros.test.Echo",
 	HandlerType: (*echoServer)(nil),
 	Methods:     []grpclib.MethodDesc{{MethodName: "Echo", Handler: echoHandler}},
-	Streams:     []grpclib.StreamDesc{{StreamName: "Repeat", Handler: repeatHandler, ServerStreams: true}},
+	Streams: []grpclib.StreamDesc{
+		{StreamName: "Repeat", Handler: repeatHandler, ServerStreams: true},
+		{StreamName: "Gather", Handler: gatherHandler, ClientStreams: true},
+		{StreamName: "Chat", Handler: chatHandler, ClientStreams: true, ServerStreams: true},
+	},
 }
 
-var repeatDesc = &echoDesc.Streams[0]
+var (
+	repeatDesc = &echoDesc.Streams[0]
+	gatherDesc = &echoDesc.Streams[1]
+	chatDesc   = &echoDesc.Streams[2]
+)
 
 func echoHandler(srv any, ctx context.Context, dec func(any) error, interceptor grpclib.UnaryServerInterceptor) (any, error) {
 	in := new(wrapperspb.StringValue)
@@ -55,16 +70,28 @@ func repeatHandler(srv any, ss grpclib.ServerStream) error {
 	return srv.(echoServer).Repeat(in, ss)
 }
 
+func gatherHandler(srv any, ss grpclib.ServerStream) error { return srv.(echoServer).Gather(ss) }
+
+func chatHandler(srv any, ss grpclib.ServerStream) error { return srv.(echoServer).Chat(ss) }
+
 // echo is the service under test. Its behaviour is set per test.
 type echo struct {
 	echo    func(ctx context.Context, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error)
 	repeat  func(in *wrapperspb.StringValue, ss grpclib.ServerStream) error
+	gather  func(ss grpclib.ServerStream) error
+	chat    func(ss grpclib.ServerStream) error
 	onStart func(ctx context.Context) error
+	// seen, when set, is given the context of every call of the Echo
+	// service, before the call is handled.
+	seen func(ctx context.Context)
 }
 
 func (e *echo) RegisterGRPC(s grpclib.ServiceRegistrar) { s.RegisterService(&echoDesc, e) }
 
 func (e *echo) Echo(ctx context.Context, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
+	if e.seen != nil {
+		e.seen(ctx)
+	}
 	if e.echo != nil {
 		return e.echo(ctx, in)
 	}
@@ -72,6 +99,9 @@ func (e *echo) Echo(ctx context.Context, in *wrapperspb.StringValue) (*wrappersp
 }
 
 func (e *echo) Repeat(in *wrapperspb.StringValue, ss grpclib.ServerStream) error {
+	if e.seen != nil {
+		e.seen(ss.Context())
+	}
 	if e.repeat != nil {
 		return e.repeat(in, ss)
 	}
@@ -81,6 +111,51 @@ func (e *echo) Repeat(in *wrapperspb.StringValue, ss grpclib.ServerStream) error
 		}
 	}
 	return nil
+}
+
+// Gather answers the messages it received, joined.
+func (e *echo) Gather(ss grpclib.ServerStream) error {
+	if e.seen != nil {
+		e.seen(ss.Context())
+	}
+	if e.gather != nil {
+		return e.gather(ss)
+	}
+	var all []string
+	for {
+		in := new(wrapperspb.StringValue)
+		err := ss.RecvMsg(in)
+		if err == io.EOF {
+			return ss.SendMsg(wrapperspb.String(strings.Join(all, " ")))
+		}
+		if err != nil {
+			return err
+		}
+		all = append(all, in.GetValue())
+	}
+}
+
+// Chat answers each message it receives with itself.
+func (e *echo) Chat(ss grpclib.ServerStream) error {
+	if e.seen != nil {
+		e.seen(ss.Context())
+	}
+	if e.chat != nil {
+		return e.chat(ss)
+	}
+	for {
+		in := new(wrapperspb.StringValue)
+		err := ss.RecvMsg(in)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := ss.SendMsg(in); err != nil {
+			return err
+		}
+	}
 }
 
 func (e *echo) OnStart(ctx context.Context) error {
