@@ -2,69 +2,64 @@ package http
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
+	"net"
 	nethttp "net/http"
 	"net/http/httptest"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mikros-go/mikros/core"
 	merrors "github.com/mikros-go/mikros/features/errors"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // BenchmarkHTTPChain measures what the kind's middleware adds to a request:
 // the handler called directly (bare), and through the kind's wrapper as the
-// server calls it (mikros). The budget is +400ns and +5 allocations.
+// server calls it (mikros), with the request's context descending from the
+// connection's, as the server makes it. The budget is +400ns and +5
+// allocations.
 //
-// mikros-traced is the kind's traced wrapper, as a tracer provider installs
-// it, and otel-stock the kind's untraced wrapper inside otelhttp's handler:
-// their differences to mikros are what tracing costs each way. Both trace
-// with the same SDK provider (every span sampled, handed to a batch
-// processor whose exporter drops it), and the request carries a sampled
-// trace context, as requests from a traced caller do.
+//   - mikros/request-id-sent: the request brings a sane X-Request-ID.
+//   - mikros/http2: the request is an HTTP/2 one, whose connection serves
+//     several at once: the kind gives it a context of its own
+//     (r.WithContext).
+//   - mikros-observed: a feature observes calls, with a no-op observer: the
+//     kind's own cost of observing.
+//   - mikros-observed/new-context: the observer returns a context of its
+//     own, as tracing does with its span, which the handler must get.
 func BenchmarkHTTPChain(b *testing.B) {
 	hello := []byte("hello")
 	h := nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write(hello)
 	})
-	k := New()
-	if err := k.Configure(&core.Setup{Service: handlerService{h}, Logger: slog.New(slog.DiscardHandler)}); err != nil {
-		b.Fatal(err)
-	}
-	k.next = h // as Start sets it, without binding a port
-
-	traced := New()
-	if err := traced.Configure(&core.Setup{Service: handlerService{h}, Logger: slog.New(slog.DiscardHandler)}); err != nil {
-		b.Fatal(err)
-	}
-	traced.next = h
-	tp := benchTracerProvider(b)
-	traced.tracing = newTracing(tp, propagator) // as Start does with a provider installed
-	stock := otelhttp.NewHandler(k.handler, "", otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(propagator))
+	plain := benchKind(b, h, nil)
+	observed := benchKind(b, h, noopObserver{})
+	withContext := benchKind(b, h, contextObserver{})
 
 	for _, bc := range []struct {
 		name  string
 		h     nethttp.Handler
 		id    string // X-Request-ID sent, if any
-		trace bool   // send a caller's trace context
+		proto int    // the request's major version; 1 unless set
 	}{
-		{"bare", h, "", false},
-		{"mikros", k.handler, "", false},
-		{"mikros/request-id-sent", k.handler, "0af7651916cd43dd8448eb211c80319c", false},
-		{"mikros-traced", nethttp.HandlerFunc(traced.serveTraced), "", true},
-		{"otel-stock", stock, "", true},
+		{name: "bare", h: h},
+		{name: "mikros", h: plain.handler},
+		{name: "mikros/request-id-sent", h: plain.handler, id: "0af7651916cd43dd8448eb211c80319c"},
+		{name: "mikros/http2", h: plain.handler, proto: 2},
+		{name: "mikros-observed", h: observed.handler},
+		{name: "mikros-observed/new-context", h: withContext.handler},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			req := httptest.NewRequest(nethttp.MethodGet, "/hello", nil)
-			req.Body = nethttp.NoBody // as the server gives a GET
+			req := benchRequest(b, nethttp.MethodGet, "/hello")
 			if bc.id != "" {
 				req.Header.Set("X-Request-ID", bc.id)
 			}
-			if bc.trace {
-				req.Header.Set("Traceparent", traceparent)
-				req.Header.Set("User-Agent", "orders-client/1.0")
+			if bc.proto == 2 {
+				req.Proto, req.ProtoMajor, req.ProtoMinor = "HTTP/2.0", 2, 0
 			}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -80,15 +75,10 @@ func BenchmarkHTTPChain(b *testing.B) {
 
 // BenchmarkError measures answering a request with a problem.
 func BenchmarkError(b *testing.B) {
-	k := New()
-	if err := k.Configure(&core.Setup{Service: handlerService{}, Logger: slog.New(slog.DiscardHandler)}); err != nil {
-		b.Fatal(err)
-	}
-	k.next = HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) error {
+	k := benchKind(b, HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) error {
 		return errNotFound
-	})
-	req := httptest.NewRequest(nethttp.MethodGet, "/orders/42", nil)
-	req.Body = nethttp.NoBody
+	}), nil)
+	req := benchRequest(b, nethttp.MethodGet, "/orders/42")
 	b.ReportAllocs()
 	for b.Loop() {
 		w := httptest.NewRecorder()
@@ -101,18 +91,150 @@ func BenchmarkError(b *testing.B) {
 
 var errNotFound = merrors.New(merrors.NotFound, "order not found").WithCode("ORDER_NOT_FOUND")
 
-// benchTracerProvider returns an SDK tracer provider that samples every
-// span and hands it to a batch processor whose exporter drops it: all the
-// work of tracing in the service, and none of the export. It is shut down
-// when the benchmark ends.
-func benchTracerProvider(b *testing.B) *sdktrace.TracerProvider {
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(dropExporter{}))
-	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	return tp
+// BenchmarkTimeouts measures a GET round trip over a loopback keep-alive
+// connection, client and server in this process, with the kind's default
+// settings (defaults) and with read_timeout = "30s" and write_timeout =
+// "60s" (read-write-timeouts), the defaults before they were 0s. Besides
+// the time per request, it reports the process's CPU time per request
+// (user and system, client included): the difference is what arming the
+// two deadlines costs the server.
+func BenchmarkTimeouts(b *testing.B) {
+	for _, bc := range []struct {
+		name         string
+		read, write  time.Duration
+		wantDefaults bool
+	}{
+		{name: "defaults", wantDefaults: true},
+		{name: "read-write-timeouts", read: 30 * time.Second, write: 60 * time.Second},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			k := runningKind(b, nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+				_, _ = io.WriteString(w, "hello")
+			}), func(s *settings) {
+				if bc.wantDefaults {
+					if s.ReadTimeout != 0 || s.WriteTimeout != 0 {
+						b.Fatalf("default timeouts %s and %s, want 0s", s.ReadTimeout, s.WriteTimeout)
+					}
+					return
+				}
+				s.ReadTimeout, s.WriteTimeout = bc.read, bc.write
+			})
+			tr := &nethttp.Transport{DisableCompression: true}
+			b.Cleanup(tr.CloseIdleConnections)
+			c := &nethttp.Client{Transport: tr, Timeout: 10 * time.Second}
+			url := "http://" + k.Addr().String() + "/"
+			var buf [16]byte
+			roundTrip := func() {
+				resp, err := c.Get(url)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, _ := io.ReadFull(resp.Body, buf[:])
+				_ = resp.Body.Close()
+				if resp.StatusCode != nethttp.StatusOK || string(buf[:n]) != "hello" {
+					b.Fatalf("%d %q", resp.StatusCode, buf[:n])
+				}
+			}
+			roundTrip() // connects
+			b.ReportAllocs()
+			before := cpuTime(b)
+			for b.Loop() {
+				roundTrip()
+			}
+			b.ReportMetric(float64(cpuTime(b)-before)/float64(b.N), "cpu-ns/op")
+		})
+	}
 }
 
-// dropExporter exports nothing.
-type dropExporter struct{}
+// benchKind returns a kind configured with the defaults, serving h, and
+// observed by calls when it is not nil, as Start leaves it but without a
+// listener.
+func benchKind(b *testing.B, h nethttp.Handler, calls core.CallObserver) *Kind {
+	b.Helper()
+	k := New()
+	if err := k.Configure(&core.Setup{Service: handlerService{h}, Logger: slog.New(slog.DiscardHandler), Calls: calls}); err != nil {
+		b.Fatal(err)
+	}
+	k.next = h // as Start sets it
+	return k
+}
 
-func (dropExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
-func (dropExporter) Shutdown(context.Context) error                             { return nil }
+// benchRequest returns a request whose context descends from a
+// connection's, as the kind's server makes it: the connection's context
+// (ConnContext), canceled when the connection ends, then the request's.
+func benchRequest(b *testing.B, method, target string) *nethttp.Request {
+	b.Helper()
+	connCtx, cancelConn := context.WithCancel(connContext(context.Background(), addrConn{local: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}}))
+	ctx, cancel := context.WithCancel(connCtx)
+	b.Cleanup(func() { cancel(); cancelConn() })
+	req := httptest.NewRequestWithContext(ctx, method, target, nil)
+	req.Body = nethttp.NoBody // as the server gives a request without a body
+	return req
+}
+
+// addrConn is a net.Conn that only has a local address.
+type addrConn struct {
+	net.Conn
+	local net.Addr
+}
+
+func (c addrConn) LocalAddr() net.Addr { return c.local }
+
+// noopObserver observes calls and does nothing.
+type noopObserver struct{}
+
+func (noopObserver) StartCall(ctx context.Context, _ *core.Call) context.Context { return ctx }
+func (noopObserver) EndCall(context.Context, *core.Call)                         {}
+
+// contextObserver gives every call a context of its own, as a tracer
+// gives it a span.
+type contextObserver struct{}
+
+type observedKey struct{}
+
+func (contextObserver) StartCall(ctx context.Context, c *core.Call) context.Context {
+	return context.WithValue(ctx, observedKey{}, c)
+}
+func (contextObserver) EndCall(context.Context, *core.Call) {}
+
+// runningKind returns a kind serving h on a loopback listener with the
+// default settings, changed by set; it is stopped when the benchmark or
+// test ends.
+func runningKind(tb testing.TB, h nethttp.Handler, set func(*settings)) *Kind {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	k := New(WithListener(ln))
+	if err := k.Configure(&core.Setup{Service: handlerService{h}, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		tb.Fatal(err)
+	}
+	if set != nil {
+		set(&k.set)
+	}
+	if err := k.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- k.Run(context.Background()) }()
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = k.Stop(ctx)
+		if err := <-ran; err != nil && !errors.Is(err, nethttp.ErrServerClosed) {
+			tb.Errorf("Run: %v", err)
+		}
+	})
+	return k
+}
+
+// cpuTime returns the CPU time the process has used, user and system, in
+// nanoseconds.
+func cpuTime(tb testing.TB) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}

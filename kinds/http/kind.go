@@ -15,7 +15,6 @@ import (
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
-	"go.opentelemetry.io/otel"
 )
 
 // Service is what an HTTP service implements.
@@ -42,9 +41,9 @@ type Kind struct {
 	idPrefix [17]byte // 16 hex digits and '-'
 	idSeq    atomic.Uint64
 
-	next    nethttp.Handler // the service's handler
-	handler nethttp.Handler // next, wrapped by serve
-	tracing *tracing        // set by Start when a tracer provider is installed; nil: not traced
+	next    nethttp.Handler   // the service's handler
+	handler nethttp.Handler   // next, wrapped by serve
+	calls   core.CallObserver // Setup.Calls: nil when no feature observes calls
 
 	mu  sync.Mutex
 	ln  net.Listener
@@ -98,7 +97,7 @@ func (k *Kind) Configure(s *core.Setup) error {
 	if err != nil && !errors.As(err, &problems) {
 		return err
 	}
-	k.set, k.port = set, s.Port
+	k.set, k.port, k.calls = set, s.Port, s.Calls
 	if s.Logger != nil {
 		k.log = s.Logger
 	}
@@ -115,9 +114,7 @@ func (k *Kind) Configure(s *core.Setup) error {
 
 // Start asks the service for its handler and binds the listener (address
 // and port, or the one given with [WithListener]), so that a port in use
-// fails the boot with an error that names it. When a tracer provider was
-// installed (by the tracing feature) since the program began, the server
-// traces its requests; otherwise nothing of tracing is attached.
+// fails the boot with an error that names it.
 func (k *Kind) Start(ctx context.Context) error {
 	if k.svc == nil {
 		return errors.New("no service: Configure did not run with one")
@@ -140,19 +137,15 @@ func (k *Kind) Start(ctx context.Context) error {
 		}
 	}
 	k.next = next
-	handler := k.handler
-	if tp := installedTracerProvider(); tp != nil {
-		k.tracing = newTracing(tp, otel.GetTextMapPropagator())
-		handler = nethttp.HandlerFunc(k.serveTraced)
-	}
 	srv := &nethttp.Server{
-		Handler:           handler,
+		Handler:           k.handler,
 		ReadHeaderTimeout: k.set.ReadHeaderTimeout,
 		ReadTimeout:       k.set.ReadTimeout,
 		WriteTimeout:      k.set.WriteTimeout,
 		IdleTimeout:       k.set.IdleTimeout,
 		MaxHeaderBytes:    k.set.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(k.log.Handler(), slog.LevelWarn),
+		ConnContext:       connContext,
 	}
 	k.mu.Lock()
 	k.ln, k.srv = ln, srv

@@ -22,33 +22,14 @@ func (s handlerService) HTTPHandler() nethttp.Handler { return s.h }
 // loopback listener and running; it is stopped when the test ends.
 func started(t *testing.T, h nethttp.Handler) *Kind {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := New(WithListener(ln))
-	if err := k.Configure(&core.Setup{Service: handlerService{h}, Logger: slog.New(slog.DiscardHandler)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := k.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- k.Run(context.Background()) }()
-	t.Cleanup(func() {
-		_ = k.Stop(context.Background())
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	return k
+	return runningKind(t, h, nil)
 }
 
 func TestDefaultsReachTheServer(t *testing.T) {
 	k := started(t, nethttp.NotFoundHandler())
 	got := k.srv
-	if got.ReadHeaderTimeout != 5*time.Second || got.ReadTimeout != 30*time.Second ||
-		got.WriteTimeout != 60*time.Second || got.IdleTimeout != 120*time.Second ||
+	if got.ReadHeaderTimeout != 5*time.Second || got.ReadTimeout != 0 ||
+		got.WriteTimeout != 0 || got.IdleTimeout != 120*time.Second ||
 		got.MaxHeaderBytes != 1<<20 || k.set.MaxBodyBytes != 4<<20 {
 		t.Errorf("server settings %+v, body limit %d", got, k.set.MaxBodyBytes)
 	}

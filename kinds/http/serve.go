@@ -21,14 +21,21 @@ const requestIDHeader = "X-Request-Id"
 // maxRequestIDLen is the longest request id taken from a request.
 const maxRequestIDLen = 128
 
-// exchange is the kind's state for one request. It is the context the
-// handler sees (it answers RequestID) and holds the writer that remembers
-// whether the response began, so that one allocation carries both. Every
-// step of the middleware lives in serve and in exchange's methods rather
-// than in a chain of handlers, each of which would cost an allocation and
-// an indirect call.
+// exchange is the kind's state for one request: the request's id and the
+// writer that remembers whether the response began, in one allocation.
+// Every step of the middleware lives in serve and in exchange's methods
+// rather than in a chain of handlers, each of which would cost an
+// allocation and an indirect call.
+//
+// RequestID finds the exchange through the request's context. On an
+// HTTP/1.x connection, which serves one request at a time, the
+// connection's state (see [connection]) points to the request it serves,
+// and the handler gets the request as the server made it. Otherwise (an
+// HTTP/2 stream, several of which share a connection, or an observer that
+// gave the request a context of its own) the exchange is itself the
+// context the handler's request carries.
 type exchange struct {
-	context.Context // the request's own context
+	context.Context // the request's context, when the exchange is one
 
 	w    responseWriter
 	kind *Kind
@@ -48,8 +55,8 @@ func (x *exchange) Value(key any) any {
 	return x.Context.Value(key)
 }
 
-// exchangeOf returns the exchange ctx descends from, or nil when the
-// request did not come through the kind.
+// exchangeOf returns the exchange of the request whose context ctx is (or
+// descends from), or nil when the request did not come through the kind.
 func exchangeOf(ctx context.Context) *exchange {
 	x, _ := ctx.Value(exchangeKey{}).(*exchange)
 	return x
@@ -59,6 +66,16 @@ func exchangeOf(ctx context.Context) *exchange {
 // descends from): the request's X-Request-ID when it was sane, or the id
 // the kind made for it. It returns "" for a context that did not come from
 // the kind.
+//
+// It answers for as long as the request is served, which is also how long
+// net/http keeps the request's context alive. On an HTTP/1.x connection
+// the id is found through the connection, which serves one request at a
+// time: a context kept after its handler returned, by a goroutine the
+// handler started, answers with the id of the connection's latest
+// request. Such work takes the id along when it starts:
+//
+//	id := mhttp.RequestID(r.Context())
+//	go audit(context.WithoutCancel(r.Context()), id, order)
 func RequestID(ctx context.Context) string {
 	if x := exchangeOf(ctx); x != nil {
 		return x.id[0]
@@ -67,12 +84,21 @@ func RequestID(ctx context.Context) string {
 }
 
 // serve is the kind's handler: it gives the request its id, bounds its
-// body, recovers a panic, and calls the service's handler. (serveTraced,
-// in tracing.go, does the same inside a span.)
+// body, recovers a panic, and calls the service's handler. With an
+// observer, serveObserved does the same inside the observed call.
 func (k *Kind) serve(w nethttp.ResponseWriter, r *nethttp.Request) {
+	if k.calls != nil {
+		k.serveObserved(w, r)
+		return
+	}
 	x := &exchange{Context: r.Context(), kind: k}
 	x.w.ResponseWriter = w
-	r = k.identify(x, w, r)
+	k.identify(x, w, r)
+	if c := oneAtATime(connectionOf(r), r); c != nil {
+		c.serving(x)
+	} else {
+		r = r.WithContext(x)
+	}
 	defer x.recover(r)
 	if !k.limitBody(x, w, r) {
 		return
@@ -81,16 +107,14 @@ func (k *Kind) serve(w nethttp.ResponseWriter, r *nethttp.Request) {
 }
 
 // identify gives the request its id: the one it came with when that is
-// sane, or a new one. It sets it on the response, and returns the request
-// with x as its context.
-func (k *Kind) identify(x *exchange, w nethttp.ResponseWriter, r *nethttp.Request) *nethttp.Request {
+// sane, or a new one. It sets it on the response.
+func (k *Kind) identify(x *exchange, w nethttp.ResponseWriter, r *nethttp.Request) {
 	if v := r.Header[requestIDHeader]; len(v) == 1 && saneRequestID(v[0]) {
 		x.id[0] = v[0]
 	} else {
 		x.id[0] = k.newRequestID()
 	}
 	w.Header()[requestIDHeader] = x.id[:]
-	return r.WithContext(x)
 }
 
 // limitBody bounds the request's body to max_body_bytes. It answers 413

@@ -15,13 +15,16 @@ const (
 	// DefaultReadHeaderTimeout bounds how long a client may take to send a
 	// request's headers.
 	DefaultReadHeaderTimeout = 5 * time.Second
-	// DefaultReadTimeout bounds how long a client may take to send a whole
-	// request, body included.
-	DefaultReadTimeout = 30 * time.Second
-	// DefaultWriteTimeout bounds the time from the end of the request's
-	// headers to the end of the response: the handler's work and the
-	// writing of its response.
-	DefaultWriteTimeout = 60 * time.Second
+	// DefaultReadTimeout, 0, leaves the time a client may take to send a
+	// whole request, body included, unbounded: each request would
+	// otherwise arm a timer for it, and a long upload is cut. Headers are
+	// bounded by read_header_timeout, bodies in size by max_body_bytes.
+	DefaultReadTimeout = 0
+	// DefaultWriteTimeout, 0, leaves the time from the end of the
+	// request's headers to the end of the response unbounded: each request
+	// would otherwise arm a timer for it, and a long response (a stream, a
+	// download) is cut.
+	DefaultWriteTimeout = 0
 	// DefaultIdleTimeout bounds how long a keep-alive connection waits for
 	// its next request.
 	DefaultIdleTimeout = 120 * time.Second
@@ -77,6 +80,10 @@ func decodeSettings(sec definition.Section) (settings, error) {
 		if d.v < 0 {
 			problems = append(problems, sec.Problem(d.key, "must not be negative, not %s", d.v))
 		}
+	}
+	if st.IdleTimeout == 0 && st.ReadTimeout == 0 {
+		problems = append(problems, sec.Problem("idle_timeout",
+			"must be more than 0s while read_timeout is 0s: 0s means read_timeout, and keep-alive connections would wait for their next request forever"))
 	}
 	if st.MaxHeaderBytes <= 0 {
 		problems = append(problems, sec.Problem("max_header_bytes", "must be positive, not %d", st.MaxHeaderBytes))
