@@ -1,0 +1,222 @@
+package http
+
+import (
+	"context"
+	"io"
+	"net"
+	nethttp "net/http"
+	"net/textproto"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mikros-go/mikros/core"
+)
+
+// connection is the kind's state for one connection: the server's
+// ConnContext makes it, and the context of every request read from the
+// connection descends from it. On an HTTP/1.x connection, which serves one
+// request at a time, it points to the exchange of the request it serves,
+// so that RequestID finds it without the copy of the request that
+// r.WithContext makes.
+type connection struct {
+	context.Context // the context the server gives the connection
+
+	local net.Addr                 // the connection's local address
+	cur   atomic.Pointer[exchange] // the HTTP/1.x request served last, or being served
+}
+
+// connectionKey is the context key under which a connection answers for
+// itself.
+type connectionKey struct{}
+
+// Value returns, for exchangeKey, the exchange of the request the
+// connection serves (nil before the first); for connectionKey, the
+// connection; and asks the parent context otherwise.
+func (c *connection) Value(key any) any {
+	switch key {
+	case exchangeKey{}:
+		if x := c.cur.Load(); x != nil {
+			return x
+		}
+		return nil
+	case connectionKey{}:
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// connContext is the server's ConnContext: it gives each connection its
+// state.
+func connContext(ctx context.Context, conn net.Conn) context.Context {
+	return &connection{Context: ctx, local: conn.LocalAddr()}
+}
+
+// connectionOf returns the connection r was read from, or nil when r did
+// not come from the kind's server.
+func connectionOf(r *nethttp.Request) *connection {
+	c, _ := r.Context().Value(connectionKey{}).(*connection)
+	return c
+}
+
+// oneAtATime returns r's connection when it serves one request at a time
+// (HTTP/1.x), so that what it points to is r's; nil otherwise.
+func oneAtATime(c *connection, r *nethttp.Request) *connection {
+	if r.ProtoMajor != 1 {
+		return nil
+	}
+	return c
+}
+
+// observedExchange is an exchange with the call its observers see, so
+// that one allocation carries both.
+type observedExchange struct {
+	exchange
+	call core.Call
+	body countingBody
+}
+
+// serveObserved is serve inside a call that the observers of
+// Setup.Calls see: the call starts before the request gets its id and
+// ends once the handler returned or panicked and recovery answered, with
+// the status sent and the bytes read and written.
+func (k *Kind) serveObserved(w nethttp.ResponseWriter, r *nethttp.Request) {
+	ox := &observedExchange{exchange: exchange{Context: r.Context(), kind: k}}
+	x := &ox.exchange
+	x.w.ResponseWriter = w
+	k.identify(x, w, r)
+	conn := connectionOf(r)
+	one := oneAtATime(conn, r)
+	if one != nil {
+		one.serving(x) // before StartCall: observers may ask for RequestID
+	}
+	call := &ox.call
+	call.Protocol = "http"
+	call.Method = r.Method
+	call.Request = r
+	call.Header = headerCarrier(r.Header)
+	if conn != nil {
+		call.Local = conn.local
+	}
+	call.Start = time.Now()
+	ctx := k.calls.StartCall(r.Context(), call)
+	defer k.endCall(ctx, ox)
+	if one == nil || ctx != r.Context() {
+		// The handler gets the observers' context (with a span, say),
+		// under the exchange.
+		x.Context = ctx
+		r = r.WithContext(x)
+		call.Request = r // the request the handler gets: a ServeMux sets its Pattern
+	}
+	defer x.recover(r)
+	if !k.limitBody(x, w, r) {
+		return
+	}
+	if r.Body != nil && r.Body != nethttp.NoBody {
+		ox.body.ReadCloser = r.Body
+		r.Body = &ox.body
+	}
+	k.next.ServeHTTP(&x.w, r)
+}
+
+// endCall gives the call its outcome and ends it. It is deferred: the only
+// panic that reaches it is http.ErrAbortHandler (see exchange.recover),
+// which cut the response, and which it passes on once the call ended.
+func (k *Kind) endCall(ctx context.Context, ox *observedExchange) {
+	cut := recover()
+	call := &ox.call
+	call.Code = ox.w.status
+	if call.Code == 0 {
+		call.Code = nethttp.StatusOK // what the server sends for a handler that wrote nothing
+	}
+	call.Aborted = cut != nil
+	call.RequestBytes = ox.body.n
+	call.ResponseBytes = ox.w.written
+	k.calls.EndCall(ctx, call)
+	if cut != nil {
+		panic(cut)
+	}
+}
+
+// serving makes x the exchange of the request the connection serves.
+func (c *connection) serving(x *exchange) { c.cur.Store(x) }
+
+// headerCarrier is a server's [core.Carrier] over a request's headers.
+// Propagators ask for lower-case keys ("traceparent"), which a Header must
+// canonicalize ("Traceparent") to look up: the kind keeps the canonical
+// forms of the keys it was asked for, so that a lookup allocates nothing.
+type headerCarrier nethttp.Header
+
+var _ core.Carrier = headerCarrier(nil)
+
+// Get returns the first value of key, or "".
+func (c headerCarrier) Get(key string) string {
+	if v := c[canonicalKey(key)]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// Values returns every value of key, for propagators that read a header
+// sent several times (baggage).
+func (c headerCarrier) Values(key string) []string { return c[canonicalKey(key)] }
+
+// Set does nothing: a server's incoming headers are not written.
+func (headerCarrier) Set(string, string) {}
+
+// Keys lists the request's header names, in canonical form.
+func (c headerCarrier) Keys() []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// maxCanonicalKeys bounds the canonical keys kept. Propagators ask for a
+// handful of keys; the bound is only a guard.
+const maxCanonicalKeys = 64
+
+var (
+	canonicalMu   sync.Mutex
+	canonicalKeys atomic.Pointer[map[string]string] // copied on write
+)
+
+// canonicalKey returns textproto.CanonicalMIMEHeaderKey(key), from the
+// keys already seen when it can.
+func canonicalKey(key string) string {
+	if ks := canonicalKeys.Load(); ks != nil {
+		if ck, ok := (*ks)[key]; ok {
+			return ck
+		}
+	}
+	ck := textproto.CanonicalMIMEHeaderKey(key)
+	canonicalMu.Lock()
+	defer canonicalMu.Unlock()
+	var old map[string]string
+	if ks := canonicalKeys.Load(); ks != nil {
+		old = *ks
+	}
+	if len(old) < maxCanonicalKeys {
+		ks := make(map[string]string, len(old)+1)
+		for k, v := range old {
+			ks[k] = v
+		}
+		ks[strings.Clone(key)] = ck
+		canonicalKeys.Store(&ks)
+	}
+	return ck
+}
+
+// countingBody counts the bytes the handler read of a request's body.
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	return n, err
+}
