@@ -59,11 +59,14 @@ func (f *Feature) Configure(s *core.Setup) error {
 			return err
 		}
 	}
+	decoded := len(problems) == 0
 	var optional []string
 	for _, name := range st.Optional {
 		switch {
+		case name == "" && !decoded:
+			// An element that did not decode, already reported.
 		case !isEnvName(name):
-			hint := `, like "LOG_SAMPLING"`
+			hint := `, like "WORKERS"`
 			if up := strings.ToUpper(name); isEnvName(up) {
 				hint = fmt.Sprintf("; did you mean %q?", up)
 			}

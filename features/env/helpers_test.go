@@ -1,6 +1,7 @@
 package env_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -29,12 +30,19 @@ func lookup(vars map[string]string) func(string) (string, bool) {
 // core would hand it over.
 func configured(t *testing.T, rest string, defVars, fillVars map[string]string) *env.Feature {
 	t.Helper()
+	return configuredWith(t, rest, defVars, lookup(fillVars))
+}
+
+// configuredWith is configured, with Fill reading its environment through
+// fill.
+func configuredWith(t *testing.T, rest string, defVars map[string]string, fill func(string) (string, bool)) *env.Feature {
+	t.Helper()
 	def, err := definition.Parse("service.toml", []byte(identity+rest), definition.Options{LookupEnv: lookup(defVars)})
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
 	f := env.New()
-	setup := &core.Setup{Definition: def, Settings: def.Features[env.Name].Settings, LookupEnv: lookup(fillVars)}
+	setup := &core.Setup{Definition: def, Settings: def.Features[env.Name].Settings, LookupEnv: fill}
 	if err := f.Configure(setup); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}
@@ -58,3 +66,5 @@ func lines(err error) []string {
 	}
 	return strings.Split(err.Error(), "\n")
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

@@ -58,39 +58,91 @@ func TestTypes(t *testing.T) {
 		optional []string // default: V
 		want     any
 	}{
-		{"string", &struct{ V string `env:"V"` }{}, map[string]string{"V": "hello, world"}, nil, "hello, world"},
-		{"int", &struct{ V int `env:"V"` }{}, map[string]string{"V": "-42"}, nil, -42},
-		{"int8", &struct{ V int8 `env:"V"` }{}, map[string]string{"V": "-128"}, nil, int8(-128)},
-		{"int16", &struct{ V int16 `env:"V"` }{}, map[string]string{"V": "32767"}, nil, int16(32767)},
-		{"int32", &struct{ V int32 `env:"V"` }{}, map[string]string{"V": "-2147483648"}, nil, int32(-2147483648)},
-		{"int64", &struct{ V int64 `env:"V"` }{}, map[string]string{"V": "9223372036854775807"}, nil, int64(9223372036854775807)},
-		{"uint", &struct{ V uint `env:"V"` }{}, map[string]string{"V": "7"}, nil, uint(7)},
-		{"uint8", &struct{ V uint8 `env:"V"` }{}, map[string]string{"V": "255"}, nil, uint8(255)},
-		{"uint16", &struct{ V uint16 `env:"V"` }{}, map[string]string{"V": "65535"}, nil, uint16(65535)},
-		{"uint32", &struct{ V uint32 `env:"V"` }{}, map[string]string{"V": "4294967295"}, nil, uint32(4294967295)},
-		{"uint64", &struct{ V uint64 `env:"V"` }{}, map[string]string{"V": "18446744073709551615"}, nil, uint64(18446744073709551615)},
-		{"float32", &struct{ V float32 `env:"V"` }{}, map[string]string{"V": "0.5"}, nil, float32(0.5)},
-		{"float64", &struct{ V float64 `env:"V"` }{}, map[string]string{"V": "-1.25e3"}, nil, -1250.0},
-		{"bool", &struct{ V bool `env:"V"` }{}, map[string]string{"V": "true"}, nil, true},
-		{"bool 0", &struct{ V bool `env:"V"` }{V: true}, map[string]string{"V": "0"}, nil, false},
-		{"named int", &struct{ V count `env:"V"` }{}, map[string]string{"V": "3"}, nil, count(3)},
-		{"pointer to int", &struct{ V *int `env:"V"` }{}, map[string]string{"V": "3"}, nil, func() *int { i := 3; return &i }()},
-		{"duration", &struct{ V time.Duration `env:"V"` }{}, map[string]string{"V": "1m30s"}, nil, 90 * time.Second},
-		{"*url.URL", &struct{ V *url.URL `env:"V"` }{}, map[string]string{"V": "postgres://db:5432/orders?sslmode=off"}, nil,
+		{"string", &struct {
+			V string `env:"V"`
+		}{}, map[string]string{"V": "hello, world"}, nil, "hello, world"},
+		{"int", &struct {
+			V int `env:"V"`
+		}{}, map[string]string{"V": "-42"}, nil, -42},
+		{"int8", &struct {
+			V int8 `env:"V"`
+		}{}, map[string]string{"V": "-128"}, nil, int8(-128)},
+		{"int16", &struct {
+			V int16 `env:"V"`
+		}{}, map[string]string{"V": "32767"}, nil, int16(32767)},
+		{"int32", &struct {
+			V int32 `env:"V"`
+		}{}, map[string]string{"V": "-2147483648"}, nil, int32(-2147483648)},
+		{"int64", &struct {
+			V int64 `env:"V"`
+		}{}, map[string]string{"V": "9223372036854775807"}, nil, int64(9223372036854775807)},
+		{"uint", &struct {
+			V uint `env:"V"`
+		}{}, map[string]string{"V": "7"}, nil, uint(7)},
+		{"uint8", &struct {
+			V uint8 `env:"V"`
+		}{}, map[string]string{"V": "255"}, nil, uint8(255)},
+		{"uint16", &struct {
+			V uint16 `env:"V"`
+		}{}, map[string]string{"V": "65535"}, nil, uint16(65535)},
+		{"uint32", &struct {
+			V uint32 `env:"V"`
+		}{}, map[string]string{"V": "4294967295"}, nil, uint32(4294967295)},
+		{"uint64", &struct {
+			V uint64 `env:"V"`
+		}{}, map[string]string{"V": "18446744073709551615"}, nil, uint64(18446744073709551615)},
+		{"float32", &struct {
+			V float32 `env:"V"`
+		}{}, map[string]string{"V": "0.5"}, nil, float32(0.5)},
+		{"float64", &struct {
+			V float64 `env:"V"`
+		}{}, map[string]string{"V": "-1.25e3"}, nil, -1250.0},
+		{"bool", &struct {
+			V bool `env:"V"`
+		}{}, map[string]string{"V": "true"}, nil, true},
+		{"bool 0", &struct {
+			V bool `env:"V"`
+		}{V: true}, map[string]string{"V": "0"}, nil, false},
+		{"named int", &struct {
+			V count `env:"V"`
+		}{}, map[string]string{"V": "3"}, nil, count(3)},
+		{"pointer to int", &struct {
+			V *int `env:"V"`
+		}{}, map[string]string{"V": "3"}, nil, func() *int { i := 3; return &i }()},
+		{"duration", &struct {
+			V time.Duration `env:"V"`
+		}{}, map[string]string{"V": "1m30s"}, nil, 90 * time.Second},
+		{"*url.URL", &struct {
+			V *url.URL `env:"V"`
+		}{}, map[string]string{"V": "postgres://db:5432/orders?sslmode=off"}, nil,
 			mustURL("postgres://db:5432/orders?sslmode=off")},
-		{"url.URL", &struct{ V url.URL `env:"V"` }{}, map[string]string{"V": "https://example.com/a"}, nil, *mustURL("https://example.com/a")},
-		{"location", &struct{ V time.Location `env:"V"` }{}, map[string]string{"V": "UTC"}, nil, *time.UTC},
-		{"text unmarshaler", &struct{ V level `env:"V"` }{}, map[string]string{"V": "HIGH"}, nil, level(2)},
-		{"pointer to text unmarshaler", &struct{ V *level `env:"V"` }{}, map[string]string{"V": "low"}, nil, func() *level { l := level(1); return &l }()},
+		{"url.URL", &struct {
+			V url.URL `env:"V"`
+		}{}, map[string]string{"V": "https://example.com/a"}, nil, *mustURL("https://example.com/a")},
+		{"location", &struct {
+			V time.Location `env:"V"`
+		}{}, map[string]string{"V": "UTC"}, nil, *time.UTC},
+		{"text unmarshaler", &struct {
+			V level `env:"V"`
+		}{}, map[string]string{"V": "HIGH"}, nil, level(2)},
+		{"pointer to text unmarshaler", &struct {
+			V *level `env:"V"`
+		}{}, map[string]string{"V": "low"}, nil, func() *level { l := level(1); return &l }()},
 		{"strings", &struct {
 			V []string `env:"V" envSeparator:","`
 		}{}, map[string]string{"V": "a,b,c"}, nil, []string{"a", "b", "c"}},
 		{"ints with a separator", &struct {
 			V []int `env:"V" envSeparator:";"`
 		}{}, map[string]string{"V": "1;2;3"}, nil, []int{1, 2, 3}},
-		{"durations", &struct{ V []time.Duration `env:"V"` }{}, map[string]string{"V": "1s,2m"}, nil, []time.Duration{time.Second, 2 * time.Minute}},
-		{"text unmarshalers", &struct{ V []level `env:"V"` }{}, map[string]string{"V": "low,high"}, nil, []level{1, 2}},
-		{"urls", &struct{ V []url.URL `env:"V" envSeparator:" "` }{}, map[string]string{"V": "http://a http://b"}, nil,
+		{"durations", &struct {
+			V []time.Duration `env:"V"`
+		}{}, map[string]string{"V": "1s,2m"}, nil, []time.Duration{time.Second, 2 * time.Minute}},
+		{"text unmarshalers", &struct {
+			V []level `env:"V"`
+		}{}, map[string]string{"V": "low,high"}, nil, []level{1, 2}},
+		{"urls", &struct {
+			V []url.URL `env:"V" envSeparator:" "`
+		}{}, map[string]string{"V": "http://a http://b"}, nil,
 			[]url.URL{*mustURL("http://a"), *mustURL("http://b")}},
 		{"map", &struct {
 			V map[string]int `env:"V" envSeparator:"," envKeyValSeparator:"="`
@@ -104,14 +156,18 @@ func TestTypes(t *testing.T) {
 		{"set beats default", &struct {
 			V int `env:"V" envDefault:"4"`
 		}{}, map[string]string{"V": "8"}, nil, 8},
-		{"unset keeps the value", &struct{ V string `env:"V"` }{V: "preset"}, nil, nil, "preset"},
+		{"unset keeps the value", &struct {
+			V string `env:"V"`
+		}{V: "preset"}, nil, nil, "preset"},
 		{"required and set", &struct {
 			V string `env:"V,required"`
 		}{}, map[string]string{"V": "x"}, []string{}, "x"},
 		{"secret", &struct {
 			V string `env:"V,required" envSecret:"true"`
 		}{}, map[string]string{"V": "hunter2"}, []string{}, "hunter2"},
-		{"file", &struct{ V string `env:"V,file"` }{}, map[string]string{"V": file}, nil, "s3cr3t"},
+		{"file", &struct {
+			V string `env:"V,file"`
+		}{}, map[string]string{"V": file}, nil, "s3cr3t"},
 		{"ignored", &struct {
 			V string `env:"-"`
 			W string `env:"V"`
@@ -170,4 +226,3 @@ func TestTypes(t *testing.T) {
 		})
 	}
 }
-
