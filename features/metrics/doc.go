@@ -44,7 +44,8 @@
 //     caller and the server send one message or a stream;
 //   - grpc_service and grpc_method: the two parts of the full method
 //     "/greeter.v1.GreeterService/SayHello", greeter.v1.GreeterService and
-//     SayHello;
+//     SayHello (a method not of that form is kept whole in grpc_method,
+//     with grpc_service "unknown");
 //   - grpc_code: the status code's name as the String method of
 //     google.golang.org/grpc/codes.Code writes it: OK, Canceled, Unknown,
 //     InvalidArgument, DeadlineExceeded, NotFound, AlreadyExists,

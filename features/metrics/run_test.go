@@ -549,8 +549,9 @@ func TestCheck(t *testing.T) {
 			"service.toml:8:1: features.metrics.go_collector: must be",
 			"service.toml:9:1: features.metrics: unknown key \"process_collectr\"",
 		}},
-		{"a bucket of the wrong type", admin + "[features.metrics]\nenabled = true\nbuckets = [0.1, \"1s\"]\n", nil, []string{
-			"service.toml:9:1: features.metrics.buckets.1: must be",
+		{"a bucket of the wrong type, and one out of order", admin + "[features.metrics]\nenabled = true\nbuckets = [0.5, \"1s\", 0.1]\n", nil, []string{
+			"service.toml:9:1: features.metrics.buckets.1: must be a number, not a string (\"1s\")",
+			"service.toml:9:1: features.metrics.buckets.2: bound 3 (0.1) is not greater than the one before it (0.5); bounds must be strictly increasing",
 		}},
 	}
 	for _, tt := range tests {

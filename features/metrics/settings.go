@@ -50,7 +50,7 @@ func decodeSettings(sec definition.Section) (settings, error) {
 		}
 	}
 	if sec.Has("buckets") && !about(problems, sec.Path()+".buckets") {
-		problems = append(problems, checkBuckets(sec, st.Buckets)...)
+		problems = append(problems, checkBuckets(sec, st.Buckets, undecoded(problems, sec.Path()+".buckets."))...)
 	}
 	if len(problems) > 0 {
 		problems.Sort()
@@ -59,37 +59,56 @@ func decodeSettings(sec definition.Section) (settings, error) {
 	return st, nil
 }
 
-// about reports whether one of problems is about the key at path or
-// inside it.
+// about reports whether one of problems is about the key at path itself.
 func about(problems definition.Problems, path string) bool {
 	for _, p := range problems {
-		if p.Path == path || strings.HasPrefix(p.Path, path+".") {
+		if p.Path == path {
 			return true
 		}
 	}
 	return false
 }
 
+// undecoded returns the indices of the elements of an array, whose paths
+// start with prefix, that problems say could not be decoded.
+func undecoded(problems definition.Problems, prefix string) map[int]bool {
+	bad := map[int]bool{}
+	for _, p := range problems {
+		if rest, ok := strings.CutPrefix(p.Path, prefix); ok {
+			if i, err := strconv.Atoi(rest); err == nil {
+				bad[i] = true
+			}
+		}
+	}
+	return bad
+}
+
 // checkBuckets reports every bucket bound that is not finite, not
-// positive, or not greater than the one before it.
-func checkBuckets(sec definition.Section, buckets []float64) definition.Problems {
-	var problems definition.Problems
+// positive, or not greater than the one before it. The bounds at the
+// indices in skip could not be decoded and are left out.
+func checkBuckets(sec definition.Section, buckets []float64, skip map[int]bool) definition.Problems {
 	switch {
 	case len(buckets) == 0:
 		return definition.Problems{sec.Problem("buckets", "needs at least one bucket bound (seconds, such as [0.01, 0.1, 1])")}
 	case len(buckets) > maxBuckets:
 		return definition.Problems{sec.Problem("buckets", "has %d bounds; at most %d are allowed, as each is a series of every latency histogram", len(buckets), maxBuckets)}
 	}
+	var problems definition.Problems
+	prev := -1 // the index of the last bound that decoded
 	for i, b := range buckets {
+		if skip[i] {
+			continue
+		}
 		key := "buckets." + strconv.Itoa(i)
 		switch {
 		case math.IsNaN(b) || math.IsInf(b, 0):
 			problems = append(problems, sec.Problem(key, "bound %d is %v; bounds are finite numbers of seconds (the +Inf bucket is always there)", i+1, b))
 		case b <= 0:
 			problems = append(problems, sec.Problem(key, "bound %d is %v; bounds are positive numbers of seconds", i+1, b))
-		case i > 0 && b <= buckets[i-1]:
-			problems = append(problems, sec.Problem(key, "bound %d (%v) is not greater than the one before it (%v); bounds must be strictly increasing", i+1, b, buckets[i-1]))
+		case prev >= 0 && b <= buckets[prev]:
+			problems = append(problems, sec.Problem(key, "bound %d (%v) is not greater than the one before it (%v); bounds must be strictly increasing", i+1, b, buckets[prev]))
 		}
+		prev = i
 	}
 	return problems
 }
