@@ -23,9 +23,17 @@
 // feature, which fills it. Every problem is reported at once, each naming
 // the variable and the field, and the process exits with status 2:
 //
-//	service.toml:5:1: envs: WORKERS (field Env.Workers): "four" is not a valid int (invalid syntax)
-//	service.toml:5:1: envs: DB_PASSWORD (field Env.Password): its value is not a valid int (invalid syntax); it is secret and not shown
-//	service.toml:12:1: features.env.optional: TIMEOUT is read by field Env.Timeout but not declared; add it to optional in [features.env], or to envs if it must be set
+//	service.toml:5:1: envs: DATABASE_URL (field Env.DatabaseURL): "postgres://db:x/orders" is not a valid *url.URL (invalid port ":x" after host)
+//	service.toml:9:1: features.env.optional: WORKERS (field Env.Workers): "four" is not a valid int (invalid syntax)
+//	service.toml:9:1: features.env.optional: TIMEOUT is read by field Env.Timeout but not declared; add it to optional in [features.env], or to envs if it must be set
+//
+// Problems with the struct itself (a type that cannot be parsed, an
+// unknown tag option) name the field, not a place in the file:
+//
+//	field Env.Workers: env:"WORKERS,requird" has an unknown option "requird" (options: required, notEmpty, file, init); did you mean "required"?
+//
+// Core hands the field over only when the rest of the definition is valid,
+// so these problems come once the others are fixed.
 //
 // # Declaring the variables
 //
@@ -40,9 +48,11 @@
 //	enabled  = true
 //	optional = ["WORKERS", "TIMEOUT", "TAGS"]
 //
-// The feature reads the declared variables only, through the environment
-// core was given (core.WithLookupEnv; the process's by default), never the
-// whole process environment. A field that reads a variable declared
+// The feature looks up the declared variables only, through the
+// environment core was given (core.WithLookupEnv; the process's by
+// default), and no value comes from anywhere else. (github.com/caarlos0/env
+// starts every parse from a copy of the process environment; the feature
+// replaces it with the declared variables before any value is read.) A field that reads a variable declared
 // nowhere is a problem that names it, the field, and where to declare it; a
 // field tagged required whose variable is declared optional is one too,
 // since envs is where required variables go.
@@ -67,7 +77,8 @@
 //	                        the structs around it; a field without it is not read
 //	env:"NAME,required"     the variable must be set (in envs, it must also be
 //	                        non-empty, as core checks)
-//	env:"NAME,notEmpty"     the variable, when set, must not be empty
+//	env:"NAME,notEmpty"     the variable must be set and not empty (unless the field
+//	                        has a default)
 //	env:"NAME,file"         the variable names a file; the field gets its content
 //	env:"NAME,init"         a nil pointer field is allocated, and filled if a struct
 //	env:"-"                 the field is left alone
@@ -90,7 +101,8 @@
 // time.Location, any type whose pointer implements encoding.TextUnmarshaler,
 // a pointer to one of these, a slice of them (elements split on
 // envSeparator), or a map of the plain ones ("a:1,b:2"); any other type is a
-// problem, whether or not its variable is set. A struct field is entered:
+// problem, whether or not its variable is set. The library reads int and
+// uint as 32 bits: a larger value needs an int64 or a uint64. A struct field is entered:
 // its fields read variables of their own, named after its envPrefix. A
 // slice of structs, which the library would fill from numbered variables
 // (PREFIX_0_NAME, ...), is refused: those names cannot all be declared.
@@ -99,12 +111,15 @@
 //
 // An error message of the feature quotes a bad value when the variable is
 // not secret (with the user information of a URL redacted), and never when
-// it is: it says what is wrong from the type alone ("its value is not a
-// valid int (invalid syntax); it is secret and not shown"). Messages are
-// written by the feature from the library's structured errors, never from
-// their text, which may quote the value, and no error the feature returns
-// wraps one of the library's. The feature logs nothing. Mark a URL that
-// carries a password secret, as the rest of it may be quoted otherwise.
+// it is: it says what is wrong from the type alone:
+//
+//	service.toml:9:1: features.env.optional: DB_PIN (field Env.PIN): its value is not a valid int (invalid syntax); it is secret and not shown
+//
+// Messages are written by the feature from the library's structured errors,
+// never from their text, which may quote the value, and no error the
+// feature returns wraps one of the library's. The feature logs nothing.
+// Mark a URL that carries a password secret, as the rest of it may be
+// quoted otherwise.
 //
 // The value stays in the service's struct: a service that logs or prints
 // the struct prints it.

@@ -3,6 +3,7 @@ package env
 import (
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -111,6 +112,10 @@ func (f *Feature) Fill(target any) error {
 	if err != nil {
 		return err
 	}
+	lookupEnv := s.LookupEnv
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv // core's default
+	}
 	vars, problems := walk(v)
 	if len(problems) == 0 {
 		problems = append(problems, crossCheck(v, vars)...)
@@ -131,7 +136,7 @@ func (f *Feature) Fill(target any) error {
 			problems = append(problems, f.undeclared(p))
 			continue
 		}
-		if value, ok := s.LookupEnv(p.key); ok {
+		if value, ok := lookupEnv(p.key); ok {
 			environ[p.key] = value
 		}
 	}
@@ -224,6 +229,9 @@ func (f *Feature) invalid(p variable, environ map[string]string, err error) defi
 	case errors.As(err, &notSet):
 		return f.at(p, "%s is required but not set", head)
 	case errors.As(err, &empty):
+		if _, set := environ[p.key]; !set {
+			return f.at(p, "%s is not set, and the field is tagged notEmpty", head)
+		}
 		return f.at(p, "%s is set but empty, and the field is tagged notEmpty", head)
 	case errors.As(err, &fileErr):
 		if p.secret {

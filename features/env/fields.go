@@ -250,26 +250,35 @@ func crossCheck(v reflect.Value, vars []variable) definition.Problems {
 	scratch := reflect.New(v.Type())
 	scratch.Elem().Set(v)
 	params, err := cenv.GetFieldParamsWithOptions(scratch.Interface(), cenv.Options{Environment: map[string]string{}})
-	same := err == nil && len(params) == len(vars)
-	for i := 0; same && i < len(params); i++ {
-		p, vr := params[i], vars[i]
-		same = p.Key == vr.key && p.Required == vr.required && p.NotEmpty == vr.notEmpty && p.LoadFile == vr.file &&
-			p.HasDefaultValue == vr.hasDefault && p.DefaultValue == vr.defaultValue
-	}
-	if same {
-		return nil
-	}
-	keys := make([]string, len(params))
+	theirs := make([]string, len(params))
 	for i, p := range params {
-		keys[i] = p.Key
+		theirs[i] = summary(p.Key, p.Required, p.NotEmpty, p.LoadFile, p.HasDefaultValue, p.DefaultValue == "")
 	}
 	mine := make([]string, len(vars))
 	for i, vr := range vars {
-		mine[i] = vr.key
+		mine[i] = summary(vr.key, vr.required, vr.notEmpty, vr.file, vr.hasDefault, vr.defaultValue == "")
+	}
+	if err == nil && slices.Equal(theirs, mine) {
+		return nil
 	}
 	return definition.Problems{{Path: "type " + typeName(v.Type()), Message: fmt.Sprintf(
 		"the fields read the variables [%s], but the feature found [%s]; the struct has a shape the feature does not support",
-		strings.Join(keys, " "), strings.Join(mine, " "))}}
+		strings.Join(theirs, ", "), strings.Join(mine, ", "))}}
+}
+
+// summary describes a variable for crossCheck: its name and options, and
+// whether it has a default (not the default itself, which may be secret).
+func summary(key string, required, notEmpty, file, hasDefault, emptyDefault bool) string {
+	s := key
+	for _, o := range []struct {
+		on   bool
+		name string
+	}{{required, "required"}, {notEmpty, "notEmpty"}, {file, "file"}, {hasDefault && emptyDefault, "empty default"}, {hasDefault && !emptyDefault, "default"}} {
+		if o.on {
+			s += " " + o.name
+		}
+	}
+	return s
 }
 
 // check loads the variable p alone, into a struct that has only its field,

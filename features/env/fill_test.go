@@ -99,3 +99,30 @@ func TestReadsOnlyDeclared(t *testing.T) {
 		t.Errorf("got %+v, want %+v (the process environment is not read)", e, want)
 	}
 }
+
+// setOnce refuses to be set twice: loaded into a field that already holds
+// a value it fails, loaded on its own it does not.
+type setOnce string
+
+func (s *setOnce) UnmarshalText(b []byte) error {
+	if *s != "" {
+		return errors.New("already set")
+	}
+	*s = setOnce(b)
+	return nil
+}
+
+// TestFillUnexplained expects a problem even when the struct fails to load
+// while no variable fails on its own.
+func TestFillUnexplained(t *testing.T) {
+	type Env struct {
+		Name setOnce `env:"NAME"`
+	}
+	vars := map[string]string{"NAME": "b"}
+	f := configured(t, table("NAME"), vars, vars)
+	err := f.Fill(&Env{Name: "a"})
+	want := []string{"type Env: could not be loaded from the environment, for a reason no single variable explains"}
+	if got := lines(err); !slices.Equal(got, want) {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -52,6 +52,9 @@ func TestProblems(t *testing.T) {
 		Zone    time.Location     `env:"ZONE"`
 		Fine    string            `env:"FINE"`
 		Labels  map[string]string `env:"LABELS" envKeyValSeparator:"="`
+		Tiny    int8              `env:"TINY"`
+		Int     int               `env:"INT"`
+		Home    url.URL           `env:"HOME_URL"`
 	}
 	type Secret struct {
 		Pin     int            `env:"PIN" envSecret:"true"`
@@ -150,14 +153,22 @@ func TestProblems(t *testing.T) {
 			},
 		},
 		{
+			name:   "not set, but not to be empty",
+			rest:   table("NAME"),
+			target: &NotEmpty{},
+			want: []string{
+				`service.toml:8:1: features.env.optional: NAME (field NotEmpty.Name) is not set, and the field is tagged notEmpty`,
+			},
+		},
+		{
 			name: "invalid values, each with its type",
 			rest: table("WORKERS", "SMALL", "RATIO", "DEBUG", "TIMEOUT", "DATABASE_URL", "LEVEL", "PORTS", "WEIGHTS",
-				"RETRIES", "CERT", "COUNT", "ZONE", "FINE", "LABELS"),
+				"RETRIES", "CERT", "COUNT", "ZONE", "FINE", "LABELS", "TINY", "INT", "HOME_URL"),
 			vars: map[string]string{
 				"WORKERS": "four", "SMALL": "300", "RATIO": "1/2", "DEBUG": "yes", "TIMEOUT": "5",
 				"DATABASE_URL": "postgres://ada:pw@db:x/orders", "LEVEL": "medium", "PORTS": "80,http",
 				"WEIGHTS": "a:1,b", "CERT": missing, "COUNT": notInt, "ZONE": "Mars/Olympus", "FINE": "fine",
-				"LABELS": "a=b",
+				"LABELS": "a=b", "TINY": "-129", "INT": "3000000000", "HOME_URL": "http://example.com:x/a@b",
 			},
 			target: &Invalid{},
 			want: []string{
@@ -174,6 +185,9 @@ func TestProblems(t *testing.T) {
 				`service.toml:8:1: features.env.optional: CERT (field Invalid.Cert): cannot read the file "` + missing + `" it names: open ` + missing + `: no such file or directory`,
 				`service.toml:8:1: features.env.optional: COUNT (field Invalid.Count): the content of the file it names is not a valid int (invalid syntax)`,
 				`service.toml:8:1: features.env.optional: ZONE (field Invalid.Zone): "Mars/Olympus" is not a valid time.Location (unknown time zone Mars/Olympus)`,
+				`service.toml:8:1: features.env.optional: TINY (field Invalid.Tiny): "-129" is not a valid int8 (out of range: -128 to 127)`,
+				`service.toml:8:1: features.env.optional: INT (field Invalid.Int): "3000000000" is not a valid int (out of range: -2147483648 to 2147483647)`,
+				`service.toml:8:1: features.env.optional: HOME_URL (field Invalid.Home): "http://example.com:x/a@b" is not a valid url.URL (invalid port ":x" after host)`,
 			},
 		},
 		{
