@@ -166,44 +166,51 @@
 // So a handler that returns such an error passes it on to its own caller,
 // kind, code and details included.
 //
-// # Tracing
+// # Observing calls
 //
-// The kind traces calls with the OpenTelemetry API when a tracer provider
-// is installed: by the tracing feature, or by the program with
-// otel.SetTracerProvider before the service starts. The kind looks once,
-// when it starts (or at the first [Kind.Client], if that comes first): a
-// provider installed since the program began, other than OpenTelemetry's
-// no-op one, turns tracing on. Otherwise nothing of tracing is attached,
-// and a call costs what it costs without tracing. (A provider installed
-// during package initialization, before this package's, goes unseen.)
+// The kind links no telemetry library. Tracing, metrics and the like come
+// from features, through core: every enabled feature that implements
+// core.CallObserver (the tracing and metrics features do) is handed to the
+// kind as core.Setup.Calls, and the kind describes each call to it as a
+// core.Call.
 //
-// With tracing on, every call the server serves (the health and
-// reflection services' included) has a server span, a child of the trace
-// context the call's metadata carries, read with the global propagator
-// (otel.GetTextMapPropagator). Every call through a connection of
-// [Kind.Client] has a client span, a child of the span in the call's
-// context, and sends its trace context in the call's metadata; a stream's
-// span ends with the stream, or when its context ends. The handler's
-// context carries the server span, so that the spans a handler starts and
-// the calls it makes through [Kind.Client] are the call's children.
+// When no such feature is enabled, nothing is attached: the interceptors
+// are the plain ones, and a call costs what it costs without observation.
+// When one is, every call the server serves (the health and reflection
+// services' included) and every call through a connection of
+// [Kind.Client] is observed, still inside the kind's one interceptor per
+// call type:
 //
-// The spans follow the OpenTelemetry semantic conventions for gRPC
-// (semconv 1.43), as otelgrpc writes them:
+//	Protocol        "grpc"
+//	Client          false for a call the server serves, true for a call sent
+//	Method          the full method: "/package.Service/Method"
+//	ClientStreams,  whether the caller and the server stream (both false:
+//	ServerStreams   a unary call)
+//	Local           (server) the local address of the call's connection
+//	Target          (client) the "host:port" of [clients.<name>]
+//	Header          (server) the incoming metadata, read in place; (client)
+//	                the outgoing metadata: what the observers Set there is
+//	                sent with the call (a trace context, say)
+//	Start           when the kind began the call
+//	Code, Message   the status the caller gets, or the client got: its code
+//	                and, for a failed call, its message
 //
-//	name                      package.Service/Method
-//	kind                      server, or client
-//	rpc.system.name           grpc
-//	rpc.method                package.Service/Method
-//	server.address, server.port  the server's: the local address of the call's
-//	                          connection (server spans), or the host and port
-//	                          of [clients.<name>] (client spans)
-//	rpc.response.status_code  the name of the status code: OK, NOT_FOUND, ...
-//	status                    Error, with the status message, for Unknown,
-//	                          DeadlineExceeded, Unimplemented, Internal,
-//	                          Unavailable and DataLoss in a server span, and
-//	                          for every code but OK in a client span
+// StartCall comes before the handler runs, and its context is the
+// handler's (a stream handler's stream carries it): spans a handler
+// starts, and calls it makes through [Kind.Client], are the call's
+// children. EndCall comes once the status is known, a panic's Internal
+// included, before the caller has it. On a client, StartCall comes after
+// the default deadline is set, and EndCall after the call returned,
+// before its status becomes an error of the model. A client stream's call
+// ends, once, when the stream does: when a receive returns the stream's
+// status (io.EOF is OK), after the one response of a stream that is not
+// server-streaming, when a send or the headers fail, or when the caller's
+// context ends first. A stream that is neither read to its end nor
+// canceled never ends; cancel the context of streams you abandon.
 //
-// A handler that panics ends its span as the Internal status it answers.
+// Observing costs the kind one allocation per call, for the call, its
+// metadata carrier and, for a stream, the stream the handler gets; what
+// the observers do is theirs.
 //
 // # Testing
 //

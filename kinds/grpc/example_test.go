@@ -84,3 +84,71 @@ port = %d
 	// when ready: SERVING
 	// stopped: <nil>
 }
+
+// callLog is a feature that observes calls, as the tracing and metrics
+// features do: it prints each call when it ends.
+type callLog struct{}
+
+func (callLog) Name() string { return "calllog" }
+
+func (callLog) StartCall(ctx context.Context, c *core.Call) context.Context {
+	if c.Client {
+		c.Header.Set("x-caller", "shop") // sent in the call's metadata
+	}
+	return ctx
+}
+
+func (callLog) EndCall(_ context.Context, c *core.Call) {
+	side := "server"
+	if c.Client {
+		side = "client"
+	}
+	fmt.Printf("%s %s: code %d, x-caller %q\n", side, c.Method, c.Code, c.Header.Get("x-caller"))
+}
+
+// A feature that observes calls sees every call the kind serves and
+// sends, once it is enabled in the definition. Here the service calls
+// itself: the server's call ends before the client's.
+func Example_observer() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	definition := fmt.Sprintf(`
+name    = "shop"
+types   = ["grpc"]
+version = "v1.0.0"
+product = "demo"
+
+[features.calllog]
+enabled = true
+
+[clients.self]
+host = "127.0.0.1"
+port = %d
+`, ln.Addr().(*net.TCPAddr).Port)
+
+	k := mgrpc.New(mgrpc.WithListener(ln), mgrpc.WithClients("self"))
+	svc := &shop{grpc: k}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	health := core.NewHealth()
+	health.Watch(func(st core.State) {
+		if st == core.Ready {
+			go stop()
+		}
+	})
+	err = core.Run(ctx, svc,
+		core.WithDefinition("service.toml", []byte(definition)),
+		core.WithKinds(k),
+		core.WithFeatures(callLog{}),
+		core.WithHealth(health),
+		core.WithLogOutput(io.Discard))
+	fmt.Println("stopped:", err)
+	// Output:
+	// server /grpc.health.v1.Health/Check: code 0, x-caller "shop"
+	// client /grpc.health.v1.Health/Check: code 0, x-caller "shop"
+	// during OnStart: NOT_SERVING
+	// stopped: <nil>
+}
