@@ -3,12 +3,10 @@ package http
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	nethttp "net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
@@ -91,61 +89,6 @@ func BenchmarkError(b *testing.B) {
 
 var errNotFound = merrors.New(merrors.NotFound, "order not found").WithCode("ORDER_NOT_FOUND")
 
-// BenchmarkTimeouts measures a GET round trip over a loopback keep-alive
-// connection, client and server in this process, with the kind's default
-// settings (defaults) and with read_timeout = "30s" and write_timeout =
-// "60s" (read-write-timeouts), the defaults before they were 0s. Besides
-// the time per request, it reports the process's CPU time per request
-// (user and system, client included): the difference is what arming the
-// two deadlines costs the server.
-func BenchmarkTimeouts(b *testing.B) {
-	for _, bc := range []struct {
-		name         string
-		read, write  time.Duration
-		wantDefaults bool
-	}{
-		{name: "defaults", wantDefaults: true},
-		{name: "read-write-timeouts", read: 30 * time.Second, write: 60 * time.Second},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			k := runningKind(b, nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
-				_, _ = io.WriteString(w, "hello")
-			}), func(s *settings) {
-				if bc.wantDefaults {
-					if s.ReadTimeout != 0 || s.WriteTimeout != 0 {
-						b.Fatalf("default timeouts %s and %s, want 0s", s.ReadTimeout, s.WriteTimeout)
-					}
-					return
-				}
-				s.ReadTimeout, s.WriteTimeout = bc.read, bc.write
-			})
-			tr := &nethttp.Transport{DisableCompression: true}
-			b.Cleanup(tr.CloseIdleConnections)
-			c := &nethttp.Client{Transport: tr, Timeout: 10 * time.Second}
-			url := "http://" + k.Addr().String() + "/"
-			var buf [16]byte
-			roundTrip := func() {
-				resp, err := c.Get(url)
-				if err != nil {
-					b.Fatal(err)
-				}
-				n, _ := io.ReadFull(resp.Body, buf[:])
-				_ = resp.Body.Close()
-				if resp.StatusCode != nethttp.StatusOK || string(buf[:n]) != "hello" {
-					b.Fatalf("%d %q", resp.StatusCode, buf[:n])
-				}
-			}
-			roundTrip() // connects
-			b.ReportAllocs()
-			before := cpuTime(b)
-			for b.Loop() {
-				roundTrip()
-			}
-			b.ReportMetric(float64(cpuTime(b)-before)/float64(b.N), "cpu-ns/op")
-		})
-	}
-}
-
 // benchKind returns a kind configured with the defaults, serving h, and
 // observed by calls when it is not nil, as Start leaves it but without a
 // listener.
@@ -227,14 +170,4 @@ func runningKind(tb testing.TB, h nethttp.Handler, set func(*settings)) *Kind {
 		}
 	})
 	return k
-}
-
-// cpuTime returns the CPU time the process has used, user and system, in
-// nanoseconds.
-func cpuTime(tb testing.TB) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -114,3 +114,82 @@ func TestSaneRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestNothingAttachedWithoutObserver checks that, with no feature
+// observing calls, an HTTP/1.1 handler gets the request as the server made
+// it: no context of the kind's, no counting body, and RequestID all the
+// same.
+func TestNothingAttachedWithoutObserver(t *testing.T) {
+	type seen struct {
+		exchangeCtx, countingBody bool
+		id                        string
+	}
+	got := make(chan seen, 1)
+	k := started(t, nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		_, x := r.Context().(*exchange)
+		_, counting := r.Body.(*countingBody)
+		_, _ = io.Copy(io.Discard, r.Body)
+		got <- seen{x, counting, RequestID(r.Context())}
+	}))
+	if k.calls != nil {
+		t.Fatalf("Calls = %v, want nil", k.calls)
+	}
+	tr := &nethttp.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &nethttp.Client{Transport: tr, Timeout: 5 * time.Second}
+	for _, tt := range []struct {
+		name, method, body string
+	}{
+		{"without a body", nethttp.MethodGet, ""},
+		{"with a body", nethttp.MethodPost, "a body"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := nethttp.NewRequestWithContext(t.Context(), tt.method, "http://"+k.Addr().String()+"/", strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			s := <-got
+			if s.exchangeCtx || s.countingBody {
+				t.Errorf("the handler's request has the kind's context: %v, a counting body: %v", s.exchangeCtx, s.countingBody)
+			}
+			if s.id == "" || s.id != resp.Header.Get("X-Request-Id") {
+				t.Errorf("RequestID %q, response X-Request-Id %q", s.id, resp.Header.Get("X-Request-Id"))
+			}
+		})
+	}
+}
+
+// TestRequestIDAfterTheHandler checks what RequestID documents of a
+// context kept after its handler returned, on an HTTP/1.1 connection: it
+// answers with the id of the connection's latest request.
+func TestRequestIDAfterTheHandler(t *testing.T) {
+	kept := make(chan context.Context, 2)
+	k := started(t, nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		kept <- context.WithoutCancel(r.Context())
+	}))
+	tr := &nethttp.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &nethttp.Client{Transport: tr, Timeout: 5 * time.Second}
+	var ids []string
+	for range 2 {
+		resp, err := c.Get("http://" + k.Addr().String() + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		ids = append(ids, resp.Header.Get("X-Request-Id"))
+	}
+	first, second := <-kept, <-kept
+	if got := RequestID(second); got != ids[1] {
+		t.Errorf("the latest request's context: RequestID %q, want %q", got, ids[1])
+	}
+	if got := RequestID(first); got != ids[1] {
+		t.Errorf("the first request's context, once the connection served a second: RequestID %q, want the latest, %q", got, ids[1])
+	}
+}

@@ -628,12 +628,20 @@ func TestCheckWithoutService(t *testing.T) {
 	}
 }
 
+// TestRequestID sends requests one after the other on keep-alive
+// connections, without and with an observer: the id the handler finds,
+// through its request's context and through a context derived from it,
+// is the one the response carries.
 func TestRequestID(t *testing.T) {
 	h := nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		derived, cancel := context.WithCancel(context.WithValue(r.Context(), observerKey{}, "handler"))
+		defer cancel()
+		if id := mhttp.RequestID(derived); id != mhttp.RequestID(r.Context()) {
+			nethttp.Error(w, "RequestID of a derived context: "+id, nethttp.StatusInternalServerError)
+			return
+		}
 		fmt.Fprint(w, mhttp.RequestID(r.Context()))
 	})
-	svc, url := httpkindtest.Start(t, &api{h}, definition)
-	c := newClient(t)
 	generated := regexp.MustCompile(`^[0-9a-f]{16}-[0-9a-f]+$`)
 	tests := []struct {
 		name string
@@ -648,41 +656,63 @@ func TestRequestID(t *testing.T) {
 		{"not ASCII: replaced", []string{"café"}, false},
 		{"two of them: replaced", []string{"one", "two"}, false},
 	}
-	seen := map[string]bool{}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req, _ := nethttp.NewRequestWithContext(t.Context(), nethttp.MethodGet, url+"/", nil)
-			for _, v := range tt.sent {
-				req.Header.Add("X-Request-ID", v)
+	for _, obs := range []struct {
+		name     string
+		observer *fakeObserver
+	}{
+		{"no observer", nil},
+		{"observer keeping the context", newObserver(false)},
+		{"observer with a context of its own", newObserver(true)},
+	} {
+		t.Run(obs.name, func(t *testing.T) {
+			text, opts := definition, []core.Option(nil)
+			if obs.observer != nil {
+				text, opts = observedDefinition, []core.Option{core.WithFeatures(obs.observer)}
 			}
-			r := do(c, req)
-			if r.err != nil {
-				t.Fatal(r.err)
+			svc, url := httpkindtest.Start(t, &api{h}, text, opts...)
+			c := newClient(t)
+			seen := map[string]bool{}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					req, _ := nethttp.NewRequestWithContext(t.Context(), nethttp.MethodGet, url+"/", nil)
+					for _, v := range tt.sent {
+						req.Header.Add("X-Request-ID", v)
+					}
+					r := do(c, req)
+					if r.err != nil || r.status != 200 {
+						t.Fatalf("%d %q %v", r.status, r.body, r.err)
+					}
+					id := r.header.Get("X-Request-ID")
+					if id != r.body {
+						t.Errorf("header %q, but RequestID gave the handler %q", id, r.body)
+					}
+					if obs.observer != nil {
+						if ob := obs.observer.next(t); ob.startID != id {
+							t.Errorf("RequestID gave the observer %q, want %q", ob.startID, id)
+						}
+					}
+					if tt.echo {
+						if id != tt.sent[0] {
+							t.Errorf("id %q, want %q echoed", id, tt.sent[0])
+						}
+						return
+					}
+					if !generated.MatchString(id) {
+						t.Errorf("id %q is not a generated one", id)
+					}
+					if seen[id] {
+						t.Errorf("id %q generated twice", id)
+					}
+					seen[id] = true
+				})
 			}
-			id := r.header.Get("X-Request-ID")
-			if id != r.body {
-				t.Errorf("header %q, but RequestID gave the handler %q", id, r.body)
+			if err := svc.Stop(); err != nil {
+				t.Fatal(err)
 			}
-			if tt.echo {
-				if id != tt.sent[0] {
-					t.Errorf("id %q, want %q echoed", id, tt.sent[0])
-				}
-				return
-			}
-			if !generated.MatchString(id) {
-				t.Errorf("id %q is not a generated one", id)
-			}
-			if seen[id] {
-				t.Errorf("id %q generated twice", id)
-			}
-			seen[id] = true
 		})
 	}
 	if got := mhttp.RequestID(context.Background()); got != "" {
 		t.Errorf("RequestID outside a request = %q", got)
-	}
-	if err := svc.Stop(); err != nil {
-		t.Fatal(err)
 	}
 }
 
