@@ -89,6 +89,7 @@
 //	envPrefix:"DB_"         on a struct field: put before the names its fields read
 //	envSecret:"true"        the value is never shown: not in an error, not in a log
 //	                        line; on a struct field, for every variable inside it
+//	                        (an envSecret:"false" inside does not undo it)
 //
 // The options unset and expand of github.com/caarlos0/env are refused: the
 // feature never changes the process environment, and expanding $NAME would

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	cenv "github.com/caarlos0/env/v11"
 
@@ -171,6 +172,9 @@ func (w *walker) walk(v reflect.Value, prefix, path string, secret bool) {
 			continue
 		}
 		if name == "" && structSlice(sf.Type) {
+			if inner != "" && !strings.HasSuffix(inner, "_") {
+				inner += "_" // as the library does
+			}
 			w.problem(p, "a slice of structs would be read from numbered variables (%s0_NAME, %s1_NAME, ...) that cannot all be declared; "+
 				"use fields of their own, or tag it env:\"-\"", inner, inner)
 		}
@@ -365,9 +369,20 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
+// maxQuoted is the length past which a value quoted in a message is cut.
+const maxQuoted = 100
+
 // quoted returns the value for a message: quoted, with the user
-// information of a URL replaced.
+// information of a URL replaced, and cut when it is long.
 func quoted(s string) string {
+	cut := ""
+	if len(s) > maxQuoted {
+		n := maxQuoted
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s, cut = s[:n], fmt.Sprintf("… (%d bytes)", len(s))
+	}
 	if i := strings.Index(s, "://"); i >= 0 {
 		rest := s[i+3:]
 		end := strings.IndexAny(rest, "/?#")
@@ -378,5 +393,5 @@ func quoted(s string) string {
 			s = s[:i+3] + "[redacted]" + rest[at:]
 		}
 	}
-	return strconv.Quote(s)
+	return strconv.Quote(s) + cut
 }

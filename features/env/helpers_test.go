@@ -28,14 +28,14 @@ func lookup(vars map[string]string) func(string) (string, bool) {
 // configured returns the feature configured for the definition identity +
 // rest, parsed with the environment defVars and filling from fillVars, as
 // core would hand it over.
-func configured(t *testing.T, rest string, defVars, fillVars map[string]string) *env.Feature {
+func configured(t testing.TB, rest string, defVars, fillVars map[string]string) *env.Feature {
 	t.Helper()
 	return configuredWith(t, rest, defVars, lookup(fillVars))
 }
 
 // configuredWith is configured, with Fill reading its environment through
 // fill.
-func configuredWith(t *testing.T, rest string, defVars map[string]string, fill func(string) (string, bool)) *env.Feature {
+func configuredWith(t testing.TB, rest string, defVars map[string]string, fill func(string) (string, bool)) *env.Feature {
 	t.Helper()
 	def, err := definition.Parse("service.toml", []byte(identity+rest), definition.Options{LookupEnv: lookup(defVars)})
 	if err != nil {

@@ -24,7 +24,7 @@ func describe(p variable, environ map[string]string, err error) string {
 	}
 	want := p.field.Type.String()
 	shown := value
-	if p.file && !fromDefault {
+	if p.file {
 		shown = "" // the value names the file; the content is what failed
 	}
 	why := reason(p.field.Type, shown, err, p.secret)
@@ -33,7 +33,7 @@ func describe(p variable, environ map[string]string, err error) string {
 	}
 	var what string
 	switch {
-	case p.file && !fromDefault:
+	case p.file:
 		what = "the content of the file it names"
 	case p.secret && fromDefault:
 		what = "its default (envDefault)"

@@ -55,6 +55,8 @@ func TestProblems(t *testing.T) {
 		Tiny    int8              `env:"TINY"`
 		Int     int               `env:"INT"`
 		Home    url.URL           `env:"HOME_URL"`
+		Long    int               `env:"LONG"`
+		Count2  int               `env:"COUNT2,file" envDefault:"/run/count"`
 	}
 	type Secret struct {
 		Pin     int            `env:"PIN" envSecret:"true"`
@@ -89,6 +91,7 @@ func TestProblems(t *testing.T) {
 		Typo    string   `env:"TYPO,requird"`
 		Marker  string   `env:"MARKER" envSecret:"yes"`
 		Items   []Item   `envPrefix:"ITEMS_"`
+		Jobs    *[]Item  `envPrefix:"JOBS"`
 		Lower   string   `env:"db_host"`
 		Ptrs    *[]int   `env:"PTRS"`
 		Fine    int      `env:"FINE"`
@@ -163,12 +166,13 @@ func TestProblems(t *testing.T) {
 		{
 			name: "invalid values, each with its type",
 			rest: table("WORKERS", "SMALL", "RATIO", "DEBUG", "TIMEOUT", "DATABASE_URL", "LEVEL", "PORTS", "WEIGHTS",
-				"RETRIES", "CERT", "COUNT", "ZONE", "FINE", "LABELS", "TINY", "INT", "HOME_URL"),
+				"RETRIES", "CERT", "COUNT", "ZONE", "FINE", "LABELS", "TINY", "INT", "HOME_URL", "LONG", "COUNT2"),
 			vars: map[string]string{
 				"WORKERS": "four", "SMALL": "300", "RATIO": "1/2", "DEBUG": "yes", "TIMEOUT": "5",
 				"DATABASE_URL": "postgres://ada:pw@db:x/orders", "LEVEL": "medium", "PORTS": "80,http",
 				"WEIGHTS": "a:1,b", "CERT": missing, "COUNT": notInt, "ZONE": "Mars/Olympus", "FINE": "fine",
 				"LABELS": "a=b", "TINY": "-129", "INT": "3000000000", "HOME_URL": "http://example.com:x/a@b",
+				"LONG": strings.Repeat("9", 99) + "é" + strings.Repeat("9", 50), "COUNT2": notInt,
 			},
 			target: &Invalid{},
 			want: []string{
@@ -188,6 +192,8 @@ func TestProblems(t *testing.T) {
 				`service.toml:8:1: features.env.optional: TINY (field Invalid.Tiny): "-129" is not a valid int8 (out of range: -128 to 127)`,
 				`service.toml:8:1: features.env.optional: INT (field Invalid.Int): "3000000000" is not a valid int (out of range: -2147483648 to 2147483647)`,
 				`service.toml:8:1: features.env.optional: HOME_URL (field Invalid.Home): "http://example.com:x/a@b" is not a valid url.URL (invalid port ":x" after host)`,
+				`service.toml:8:1: features.env.optional: LONG (field Invalid.Long): "` + strings.Repeat("9", 99) + `"… (151 bytes) is not a valid int (out of range: -2147483648 to 2147483647)`,
+				`service.toml:8:1: features.env.optional: COUNT2 (field Invalid.Count2): the content of the file it names is not a valid int (invalid syntax)`,
 			},
 		},
 		{
@@ -235,6 +241,7 @@ func TestProblems(t *testing.T) {
 				`field Refused.Typo: env:"TYPO,requird" has an unknown option "requird" (options: required, notEmpty, file, init); did you mean "required"?`,
 				`field Refused.Marker: envSecret:"yes" must be "true" or "false"`,
 				`field Refused.Items: a slice of structs would be read from numbered variables (ITEMS_0_NAME, ITEMS_1_NAME, ...) that cannot all be declared; use fields of their own, or tag it env:"-"`,
+				`field Refused.Jobs: a slice of structs would be read from numbered variables (JOBS_0_NAME, JOBS_1_NAME, ...) that cannot all be declared; use fields of their own, or tag it env:"-"`,
 				`field Refused.Lower: env:"db_host" reads "db_host", which is not a variable name (uppercase letters, digits and '_')`,
 				`field Refused.Ptrs: reads PTRS, but a *[]int cannot be parsed from a variable (strings, booleans, integers, floats, time.Duration, url.URL, time.Location, encoding.TextUnmarshaler types, pointers to these, slices of them, and maps of the plain ones)`,
 			},
