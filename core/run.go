@@ -141,9 +141,7 @@ func configure(svc any, opts []Option) (*service, error) {
 	problems = append(problems, ps...)
 	if svc != nil {
 		problems = append(problems, decodeSettings(s.def, settings)...)
-		if len(problems) == 0 {
-			problems = append(problems, fillFields(s.def, s.target, s.fill)...)
-		}
+		problems = append(problems, fillFields(s.def, s.target, s.fill)...)
 	}
 	if len(problems) > 0 {
 		problems.Sort()
