@@ -32,8 +32,7 @@
 //
 //	field Env.Workers: env:"WORKERS,requird" has an unknown option "requird" (options: required, notEmpty, file, init); did you mean "required"?
 //
-// Core hands the field over only when the rest of the definition is valid,
-// so these problems come once the others are fixed.
+// They come together with every other problem of the definition.
 //
 // # Declaring the variables
 //
