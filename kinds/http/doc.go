@@ -27,7 +27,8 @@
 //
 // The kind binds its listener when the service starts, so a port in use
 // fails the boot (exit status 1) with an error that names the port. It
-// then serves HTTP/1.1 until shutdown. At shutdown, readiness goes off
+// then serves HTTP/1.1 until shutdown (and HTTP/2 when [WithListener]
+// gives it a TLS listener that offers "h2"). At shutdown, readiness goes off
 // first and the kind keeps serving through the drain delay; then Stop
 // closes the listener and the idle connections and waits for the requests
 // in flight, as [net/http.Server.Shutdown] does. If the stop budget runs
@@ -50,11 +51,26 @@
 //	port                 8080      the TCP port; MIKROS_HTTP_PORT and types ("http:9090") take precedence (read by core)
 //	address              ""        the host or IP to listen on; "" is every interface
 //	read_header_timeout  "5s"      how long a client may take to send a request's headers; must be more than 0s
-//	read_timeout         "30s"     how long a client may take to send a whole request, body included; "0s" is no limit
-//	write_timeout        "60s"     from the end of the request's headers to the end of the response; "0s" is no limit
-//	idle_timeout         "120s"    how long a keep-alive connection waits for its next request; "0s" uses read_timeout
+//	read_timeout         "0s"      how long a client may take to send a whole request, body included; "0s" is no limit
+//	write_timeout        "0s"      from the end of the request's headers to the end of the response; "0s" is no limit
+//	idle_timeout         "120s"    how long a keep-alive connection waits for its next request; "0s" uses read_timeout,
+//	                               and must then not be "0s" too
 //	max_header_bytes     1048576   the largest request line and headers (1 MiB, and net/http's 4 KiB of slack); larger ones get 431
 //	max_body_bytes       4194304   the largest request body (4 MiB); larger ones get 413
+//
+// read_timeout and write_timeout are off by default. Each makes the server
+// arm a deadline on the connection for every request, which costs CPU on
+// every request (BenchmarkTimeouts), and each cuts work that is
+// legitimate: a large upload, a long response, a stream. What they guard
+// against is bounded otherwise: read_header_timeout, which cannot be 0s,
+// cuts a client that sends its headers slowly to hold connections
+// (slowloris); idle_timeout closes keep-alive connections that wait;
+// max_body_bytes bounds how much of a body the service reads. A client
+// that trickles its body or reads its response slowly still holds its
+// connection and its handler: a service that faces such clients directly,
+// rather than behind a proxy that buffers requests, sets read_timeout and
+// write_timeout, or sets deadlines in the handlers that need them with
+// [net/http.ResponseController]'s SetReadDeadline and SetWriteDeadline.
 //
 // # Middleware
 //
@@ -64,7 +80,11 @@
 //     visible ASCII characters; otherwise, or when the request has none or
 //     several, the kind makes one (a random prefix per server and a
 //     counter, in hex). The id is set on the response's X-Request-ID, given
-//     to handlers by [RequestID], and added to the kind's log lines.
+//     to handlers by [RequestID], and added to the kind's log lines. On an
+//     HTTP/1.x connection, which serves one request at a time, RequestID
+//     finds the id through the connection, so the handler gets the
+//     request as the server made it rather than a copy with a context of
+//     the kind's.
 //   - Body limit. A request whose Content-Length is over max_body_bytes is
 //     answered 413 without calling the handler; any other body is wrapped
 //     with [net/http.MaxBytesReader], and a handler that reads past the
@@ -106,53 +126,35 @@
 // text responses: 431 for headers over max_header_bytes, 400 for a
 // malformed request. So do the 404 and 405 of a ServeMux.
 //
-// # Tracing
+// # Observing requests
 //
-// The kind traces requests with the OpenTelemetry API when a tracer
-// provider is installed: by the tracing feature, or by the program with
-// otel.SetTracerProvider before the service starts. The kind looks once,
-// when it starts: a provider installed since the program began, other
-// than OpenTelemetry's no-op one, turns tracing on. Otherwise nothing of
-// tracing is attached, and a request costs what it costs without tracing.
-// (A provider installed during package initialization, before this
-// package's, goes unseen.)
+// Features that observe calls, such as tracing and metrics, see every
+// request the kind serves; the kind itself imports no telemetry library.
+// When the service enables none of them, nothing of this runs, and a
+// request costs what it costs without them.
 //
-// With tracing on, every request has a server span, a child of the trace
-// context its headers carry (traceparent, read with the global
-// propagator, otel.GetTextMapPropagator). The handler's context carries
-// the span, so that the spans a handler starts are the request's
-// children. The span is named after the request's method ("GET") until
-// the request is routed: when the service's handler is a ServeMux, or
-// passes the request it got on to one, the span is then named after the
-// method and the route ("GET /orders/{id}") and gets http.route. Other
-// routers leave the name at the method.
+// With one enabled, each request is a [core.Call] that the features start
+// once the request has its id (RequestID answers for the context they
+// get) and end once the handler returned or panicked and recovery
+// answered:
 //
-// The spans follow the OpenTelemetry semantic conventions for HTTP
-// (semconv 1.43), as otelhttp writes them:
+//	Protocol       "http"
+//	Method         the request's method
+//	Request        the request as the handler gets it; once a ServeMux routed it, its Pattern
+//	               ("GET /orders/{id}") is set, and observers read it when the call ends
+//	Header         the request's headers, whatever the case of the key asked for ("traceparent")
+//	Local          the local address of the request's connection
+//	Start          when the kind took the request
+//	Code           the status sent: 200 when the handler wrote nothing, 500 for a panic that
+//	               recovery answered, 413 for a body over max_body_bytes
+//	Aborted        the response was cut: a panic once it had begun, or http.ErrAbortHandler
+//	RequestBytes   the bytes of the request's body the handler read
+//	ResponseBytes  the bytes of the response's body the handler wrote
 //
-//	kind                         server
-//	http.request.method          GET, POST, ... or _OTHER (with
-//	                             http.request.method_original)
-//	url.scheme, url.path         the request's
-//	server.address, server.port  from the request's Host; the port unless it
-//	                             is the scheme's default
-//	network.peer.address, network.peer.port  the client's end of the connection
-//	client.address               the first address of X-Forwarded-For, or the peer's
-//	user_agent.original          the request's User-Agent
-//	network.protocol.version     1.1
-//	http.route                   the ServeMux pattern's path, once routed
-//	http.response.status_code    the response's status (200 when the handler wrote
-//	                             nothing)
-//	http.request.body.size, http.response.body.size  the bytes the handler read
-//	                             and wrote, when there were any
-//	status                       Error for a 5xx status, and for a response cut
-//	                             because the handler panicked after it began
-//
-// otelhttp sets http.route only when it wraps each route inside the mux;
-// the kind, which wraps the whole handler, sets it once the request was
-// routed. A sampler sees, at the span's start, the attributes the
-// conventions name as relevant to sampling (method, scheme, server,
-// client, path, user agent); the others come at its end.
+// The handler's context is the one the features returned, carrying a
+// span, for instance, so that what the handler starts is the request's
+// child. A feature that keeps the context as it was (metrics) spares the
+// request the copy that giving it another context takes.
 //
 // # Testing
 //

@@ -26,8 +26,9 @@ type Service interface {
 	HTTPHandler() nethttp.Handler
 }
 
-// Kind serves a service's handler over HTTP/1.1. The zero value is not
-// usable; call New. A Kind serves one run of one service.
+// Kind serves a service's handler over HTTP/1.1, and over HTTP/2 on a TLS
+// listener given with [WithListener] that offers "h2". The zero value is
+// not usable; call New. A Kind serves one run of one service.
 type Kind struct {
 	given net.Listener // from WithListener
 
@@ -62,8 +63,10 @@ var (
 type Option func(*Kind)
 
 // WithListener makes the kind serve on ln instead of binding its address
-// and port; tests pass a listener on 127.0.0.1:0. The kind closes ln when
-// it stops.
+// and port; tests pass a listener on 127.0.0.1:0. A TLS listener
+// (crypto/tls.NewListener) whose configuration lists "h2" in NextProtos
+// serves HTTP/2 to the clients that ask for it. The kind closes ln when it
+// stops.
 func WithListener(ln net.Listener) Option {
 	return func(k *Kind) { k.given = ln }
 }
@@ -90,7 +93,8 @@ func (*Kind) DefaultPort() int { return DefaultPort }
 
 // Configure decodes [services.http] and checks that the service has an
 // HTTPHandler method. Every problem is placed at its key; a service without
-// the method is a problem at types.
+// the method is a problem at types. It keeps s.Calls, the features that
+// observe the requests the kind serves.
 func (k *Kind) Configure(s *core.Setup) error {
 	set, err := decodeSettings(s.Settings)
 	var problems definition.Problems
