@@ -72,6 +72,71 @@ func Example() {
 	// stopped: <nil>
 }
 
+// accessLog is a feature that observes calls: it hands on a line for each
+// request the kind served.
+type accessLog struct{ lines chan string }
+
+func (accessLog) Name() string { return "accesslog" }
+
+func (accessLog) StartCall(ctx context.Context, _ *core.Call) context.Context { return ctx }
+
+func (a accessLog) EndCall(ctx context.Context, c *core.Call) {
+	a.lines <- fmt.Sprintf("%s %q %d, read %d bytes, wrote %d (id %t)",
+		c.Method, c.Request.Pattern, c.Code, c.RequestBytes, c.ResponseBytes, mhttp.RequestID(ctx) != "")
+}
+
+// A feature that implements core.CallObserver sees every request the kind
+// serves, once enabled in the definition.
+func Example_observer() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	health := core.NewHealth()
+	ready := make(chan struct{})
+	health.Watch(func(s core.State) {
+		if s == core.Ready {
+			close(ready)
+		}
+	})
+	log := accessLog{lines: make(chan string, 1)}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- core.Run(ctx, &greeter{},
+			core.WithKinds(mhttp.New(mhttp.WithListener(ln))),
+			core.WithFeatures(log),
+			core.WithDefinition("service.toml", []byte(`
+				name    = "greeter"
+				types   = ["http"]
+				version = "v1.0.0"
+				product = "demo"
+
+				[features.accesslog]
+				enabled = true
+			`)),
+			core.WithHealth(health),
+			core.WithLogOutput(io.Discard))
+	}()
+	<-ready
+
+	client := &http.Client{Transport: &http.Transport{}}
+	resp, err := client.Get("http://" + ln.Addr().String() + "/hello/ana")
+	if err != nil {
+		panic(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	client.CloseIdleConnections()
+	fmt.Println(<-log.lines)
+
+	stop()
+	fmt.Println("stopped:", <-done)
+	// Output:
+	// GET "GET /hello/{name}" 200, read 0 bytes, wrote 11 (id true)
+	// stopped: <nil>
+}
+
 func ExampleError() {
 	errOrderNotFound := merrors.New(merrors.NotFound, "order not found").WithCode("ORDER_NOT_FOUND")
 	handler := func(w http.ResponseWriter, r *http.Request) {

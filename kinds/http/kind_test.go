@@ -589,6 +589,12 @@ func TestConfigure(t *testing.T) {
 			want: []string{`service.toml:10:1: services.http: unknown key "read_header_timout" (did you mean "read_header_timeout"?)`},
 		},
 		{
+			name: "idle_timeout of 0s while read_timeout is 0s",
+			svc:  &api{},
+			toml: "[services.http]\nidle_timeout = \"0s\"\n",
+			want: []string{`service.toml:10:1: services.http.idle_timeout: must be more than 0s while read_timeout is 0s`},
+		},
+		{
 			name: "service without HTTPHandler",
 			svc:  &struct{}{},
 			want: []string{`service.toml:2:1: types: kind http: the service (*struct {}) has no method HTTPHandler() http.Handler`},
@@ -622,9 +628,15 @@ func TestConfigure(t *testing.T) {
 }
 
 func TestCheckWithoutService(t *testing.T) {
-	text := definition + "\n[services.http]\nread_header_timeout = \"1s\"\naddress = \"127.0.0.1\"\n"
-	if _, err := core.Check(nil, core.WithDefinition("service.toml", []byte(text)), core.WithKinds(mhttp.New()), servicetest.Env(nil)); err != nil {
-		t.Fatal(err)
+	for _, settings := range []string{
+		"read_header_timeout = \"1s\"\naddress = \"127.0.0.1\"\n",
+		"idle_timeout = \"0s\"\nread_timeout = \"10s\"\n",
+		"read_timeout = \"30s\"\nwrite_timeout = \"1m\"\n",
+	} {
+		text := definition + "\n[services.http]\n" + settings
+		if _, err := core.Check(nil, core.WithDefinition("service.toml", []byte(text)), core.WithKinds(mhttp.New()), servicetest.Env(nil)); err != nil {
+			t.Errorf("%s: %v", settings, err)
+		}
 	}
 }
 
