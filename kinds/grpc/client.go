@@ -2,7 +2,6 @@ package grpc
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -98,18 +97,20 @@ func (k *Kind) clientConfig(name string) (*clientConfig, error) {
 	case nil:
 	case bool:
 		if v {
-			creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+			var p *definition.Problem
+			creds, p = k.tlsSetup().systemRoots(sec)
+			if p != nil {
+				problems = append(problems, *p)
+			}
 		}
 	case map[string]any:
 		ct := clientTable{clientSettings: cs}
 		if err := sec.Decode(&ct); err != nil {
 			return nil, err
 		}
-		cfg, ps := ct.TLS.config(sec)
+		c, ps := ct.TLS.credentials(sec, k.tlsSetup())
 		problems = append(problems, ps...)
-		if cfg != nil {
-			creds = credentials.NewTLS(cfg)
-		}
+		creds = c
 	default:
 		problems = append(problems, sec.Problem("tls", "must be a boolean or a table"))
 	}
@@ -133,35 +134,6 @@ func (k *Kind) clientConfig(name string) (*clientConfig, error) {
 		caller: &caller{name: name, target: target, timeout: cs.Timeout},
 		opts:   append(opts, grpclib.WithTransportCredentials(creds)),
 	}, nil
-}
-
-// config returns the client's TLS configuration: the system's roots, or
-// those of ca_file; a client certificate when cert_file and key_file are
-// set.
-func (t *clientTLS) config(sec definition.Section) (*tls.Config, definition.Problems) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName}
-	var problems definition.Problems
-	if t.CAFile != "" {
-		pool, p := loadPool(sec, "tls.ca_file", t.CAFile)
-		if p != nil {
-			problems = append(problems, *p)
-		}
-		cfg.RootCAs = pool
-	}
-	switch {
-	case t.CertFile != "" && t.KeyFile != "":
-		cert, ps := loadKeyPair(sec, "tls", t.CertFile, t.KeyFile)
-		problems = append(problems, ps...)
-		cfg.Certificates = []tls.Certificate{cert}
-	case t.CertFile != "":
-		problems = append(problems, sec.Problem("tls.cert_file", "needs key_file"))
-	case t.KeyFile != "":
-		problems = append(problems, sec.Problem("tls.key_file", "needs cert_file"))
-	}
-	if len(problems) > 0 {
-		return nil, problems
-	}
-	return cfg, nil
 }
 
 // Client returns the connection to the gRPC service name, made from

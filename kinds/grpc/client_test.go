@@ -25,6 +25,7 @@ import (
 	"github.com/mikros-go/mikros/core/servicetest"
 	merrors "github.com/mikros-go/mikros/features/errors"
 	mgrpc "github.com/mikros-go/mikros/kinds/grpc"
+	"github.com/mikros-go/mikros/kinds/grpc/grpctls"
 	grpclib "google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -341,7 +342,7 @@ func TestTLS(t *testing.T) {
 			tables := func(port int) string {
 				return fmt.Sprintf("\n[services.grpc.tls]\n%s\n\n[clients.self]\nhost = \"127.0.0.1\"\nport = %d\ntimeout = \"2s\"\n%s\n", tt.server, port, tt.client)
 			}
-			_, k := startLoopback(t, e, tables, nil, mgrpc.WithClients("self"))
+			_, k := startLoopback(t, e, tables, nil, mgrpc.WithClients("self"), mgrpc.WithTLS(grpctls.New()))
 			conn, err := k.Client("self")
 			if err != nil {
 				t.Fatal(err)

@@ -10,7 +10,11 @@ import (
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/servicetest"
 	mgrpc "github.com/mikros-go/mikros/kinds/grpc"
+	"github.com/mikros-go/mikros/kinds/grpc/grpctls"
 )
+
+// noTLS is the problem of TLS settings in a binary without TLS.
+const noTLS = `this binary does not include TLS for the grpc kind: import "github.com/mikros-go/mikros/kinds/grpc/grpctls" and pass grpc.WithTLS(grpctls.New()) to grpc.New`
 
 func TestConfigure(t *testing.T) {
 	dir := t.TempDir()
@@ -25,6 +29,7 @@ func TestConfigure(t *testing.T) {
 		text    string // appended to the definition
 		svc     any    // the service; nil checks the definition alone
 		clients []string
+		noTLS   bool     // the kind without grpc.WithTLS
 		want    []string // every problem, in order; none for a valid definition
 	}{
 		{
@@ -129,8 +134,42 @@ timeout = "-1s"
 			svc:  &echo{},
 			want: []string{
 				fmt.Sprintf("service.toml:10:1: services.grpc.tls.cert_file: %q and %q are not a valid key pair: tls: failed to find any PEM data in certificate input", garbage, key),
-				fmt.Sprintf("service.toml:12:1: services.grpc.tls.client_ca_file: %q holds no PEM certificate", garbage),
+				fmt.Sprintf("service.toml:12:1: services.grpc.tls.client_ca_file: %q is not a bundle of CA certificates: no PEM certificate found", garbage),
 			},
+		},
+		{
+			name: "an invalid client key pair and CA",
+			text: fmt.Sprintf("\n[clients.users.tls]\nca_file = %q\ncert_file = %q\nkey_file = %q\n", garbage, garbage, key),
+			svc:  &echo{}, clients: []string{"users"},
+			want: []string{
+				fmt.Sprintf("service.toml:10:1: clients.users.tls.ca_file: %q is not a bundle of CA certificates: no PEM certificate found", garbage),
+				fmt.Sprintf("service.toml:11:1: clients.users.tls.cert_file: %q and %q are not a valid key pair: tls: failed to find any PEM data in certificate input", garbage, key),
+			},
+		},
+		{
+			name: "TLS settings in a binary without TLS",
+			text: fmt.Sprintf("\n[services.grpc.tls]\ncert_file = %q\nkey_file = %q\n\n[clients.users.tls]\nca_file = %q\n\n[clients.stock]\ntls = true\n", cert, key, cert),
+			svc:  &echo{}, clients: []string{"users", "stock"}, noTLS: true,
+			want: []string{
+				"service.toml:9:16: services.grpc.tls: " + noTLS,
+				"service.toml:13:16: clients.users.tls: " + noTLS,
+				"service.toml:17:1: clients.stock.tls: " + noTLS,
+			},
+		},
+		{
+			name: "TLS settings in a binary without TLS, with a missing file",
+			text: fmt.Sprintf("\n[services.grpc.tls]\ncert_file = %q\nkey_file = %q\n", missing, key),
+			svc:  &echo{}, noTLS: true,
+			want: []string{
+				"service.toml:9:16: services.grpc.tls: " + noTLS,
+				fmt.Sprintf("service.toml:10:1: services.grpc.tls.cert_file: %q does not exist", missing),
+			},
+		},
+		{
+			name:    "TLS settings checked alone, without TLS: only the files are read",
+			text:    fmt.Sprintf("\n[services.grpc.tls]\ncert_file = %q\nkey_file = %q\n\n[clients.users.tls]\nca_file = %q\n\n[clients.stock]\ntls = true\n", garbage, missing, garbage),
+			clients: []string{"users", "stock"}, noTLS: true,
+			want: []string{fmt.Sprintf("service.toml:11:1: services.grpc.tls.key_file: %q does not exist", missing)},
 		},
 		{
 			name: "a TLS table without a key",
@@ -186,9 +225,13 @@ whatever = 1
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			opts := []mgrpc.Option{mgrpc.WithClients(tt.clients...)}
+			if !tt.noTLS {
+				opts = append(opts, mgrpc.WithTLS(grpctls.New()))
+			}
 			_, err := core.Check(tt.svc,
 				core.WithDefinition("service.toml", []byte(strings.TrimPrefix(definition, "\n")+tt.text)),
-				core.WithKinds(mgrpc.New(mgrpc.WithClients(tt.clients...))),
+				core.WithKinds(mgrpc.New(opts...)),
 				servicetest.Env(nil))
 			var got []string
 			if err != nil {
@@ -214,7 +257,7 @@ host = "${USERS_HOST}"
 	env := map[string]string{"USERS_HOST": "secret-host:99", "CERT_FILE": "/secret/cert.pem"}
 	_, err := core.Check(&echo{},
 		core.WithDefinition("service.toml", []byte(text)),
-		core.WithKinds(mgrpc.New(mgrpc.WithClients("users"))),
+		core.WithKinds(mgrpc.New(mgrpc.WithClients("users"), mgrpc.WithTLS(grpctls.New()))),
 		servicetest.Env(env))
 	want := strings.Join([]string{
 		"service.toml:11:1: services.grpc.tls.cert_file: the file from the environment does not exist",

@@ -83,9 +83,24 @@
 //	client_ca_file          optional: the CAs (PEM) that sign clients' certificates;
 //	                        set, every client must present one (mutual TLS)
 //
-// Durations are strings ("30s"). TLS files are read at boot, relative to the
-// working directory; a file missing or invalid is a problem at its key.
-// TLS is version 1.2 or later.
+// Durations are strings ("30s").
+//
+// # TLS
+//
+// The kind links no TLS of its own, so that services without it carry
+// neither TLS handshakes nor certificate parsing (about 1 MiB of binary
+// and 0.6 MiB of memory). A service that sets [services.grpc.tls], or tls
+// in a [clients.<name>] table, passes the TLS of the grpctls subpackage:
+//
+//	import "github.com/mikros-go/mikros/kinds/grpc/grpctls"
+//
+//	core.Main(svc, core.WithKinds(mgrpc.New(mgrpc.WithTLS(grpctls.New()))))
+//
+// Without it, those settings fail the boot with a problem that says so;
+// mikros check, which runs without the service, then only checks that the
+// files can be read. TLS files are read at boot, relative to the working
+// directory; a file missing or invalid is a problem at its key. TLS is
+// version 1.2 or later.
 //
 // # Errors
 //
@@ -126,7 +141,7 @@
 //	timeout   the deadline of a unary call whose context has none; default "5s";
 //	          "0s": none. Streams get no default deadline.
 //	tls       false (default): plaintext; true: TLS, trusting the system's CAs;
-//	          or a table:
+//	          or a table (TLS needs grpc.WithTLS, see TLS above):
 //	  ca_file      the CAs (PEM) to trust instead of the system's
 //	  server_name  the name to verify in the server's certificate; default: host
 //	  cert_file, key_file  a client certificate, for mutual TLS

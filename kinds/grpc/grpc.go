@@ -38,8 +38,10 @@ type Kind struct {
 	declared   []string
 	serverOpts []grpclib.ServerOption
 	dialOpts   []grpclib.DialOption
+	tls        TLS // nil: the binary has no TLS
 
 	// Set by Configure.
+	checking  bool // the definition is checked without a service
 	svc       Service
 	calls     core.CallObserver // nil: no feature observes calls
 	log       *slog.Logger
@@ -128,7 +130,8 @@ func (*Kind) DefaultPort() int { return DefaultPort }
 // service has a RegisterGRPC method. It reports every problem at its key.
 func (k *Kind) Configure(s *core.Setup) error {
 	var problems definition.Problems
-	cfg, err := decodeSettings(s.Settings, s.Port)
+	k.checking = s.Service == nil
+	cfg, err := decodeSettings(s.Settings, s.Port, k.tlsSetup())
 	problems = appendProblems(problems, err)
 	k.def, k.lookupEnv = s.Definition, s.LookupEnv
 	if k.lookupEnv == nil {

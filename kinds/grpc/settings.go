@@ -1,19 +1,12 @@
 package grpc
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"fmt"
-	"io/fs"
 	"net"
-	"os"
 	"strconv"
 	"time"
 
 	"github.com/mikros-go/mikros/core/definition"
 	grpclib "google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
 )
 
@@ -71,7 +64,7 @@ type serverConfig struct {
 // decodeSettings decodes [services.grpc] strictly, checks its values, and
 // turns it into server options. The TLS files are read here, so that a
 // missing or invalid file is a problem at its key, before anything starts.
-func decodeSettings(sec definition.Section, port int) (*serverConfig, error) {
+func decodeSettings(sec definition.Section, port int, ts tlsSetup) (*serverConfig, error) {
 	st := settings{
 		MaxRecvMessageBytes: DefaultMaxRecvMessageBytes,
 		MaxSendMessageBytes: DefaultMaxSendMessageBytes,
@@ -122,10 +115,10 @@ func decodeSettings(sec definition.Section, port int) (*serverConfig, error) {
 		}))
 	}
 	if st.TLS != nil {
-		cfg, ps := st.TLS.config(sec)
+		creds, ps := st.TLS.credentials(sec, ts)
 		problems = append(problems, ps...)
-		if cfg != nil {
-			opts = append(opts, grpclib.Creds(credentials.NewTLS(cfg)))
+		if creds != nil {
+			opts = append(opts, grpclib.Creds(creds))
 		}
 	}
 	if len(problems) > 0 {
@@ -148,90 +141,6 @@ func checkDurations(sec definition.Section, table string, ds map[string]time.Dur
 		}
 	}
 	return problems
-}
-
-// config reads the key pair and the client CA, and returns the server's TLS
-// configuration; with a client CA, clients must present a certificate it
-// signed.
-func (t *serverTLS) config(sec definition.Section) (*tls.Config, definition.Problems) {
-	var problems definition.Problems
-	switch {
-	case t.CertFile == "" && t.KeyFile == "":
-		return nil, definition.Problems{sec.Problem("tls", "needs cert_file and key_file")}
-	case t.CertFile == "":
-		return nil, definition.Problems{sec.Problem("tls", "needs cert_file with key_file")}
-	case t.KeyFile == "":
-		return nil, definition.Problems{sec.Problem("tls", "needs key_file with cert_file")}
-	}
-	cert, ps := loadKeyPair(sec, "tls", t.CertFile, t.KeyFile)
-	problems = append(problems, ps...)
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	if t.ClientCAFile != "" {
-		pool, p := loadPool(sec, "tls.client_ca_file", t.ClientCAFile)
-		if p != nil {
-			problems = append(problems, *p)
-		}
-		cfg.ClientCAs = pool
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
-	}
-	if len(problems) > 0 {
-		return nil, problems
-	}
-	return cfg, nil
-}
-
-// loadKeyPair reads a certificate and its key, placing a problem at the key
-// naming the file that is missing or invalid.
-func loadKeyPair(sec definition.Section, table, certFile, keyFile string) (tls.Certificate, definition.Problems) {
-	certPEM, certErr := os.ReadFile(certFile)
-	keyPEM, keyErr := os.ReadFile(keyFile)
-	var problems definition.Problems
-	if certErr != nil {
-		problems = append(problems, sec.Problem(table+".cert_file", "%s", fileError(shown(sec, table+".cert_file", certFile, "file"), certErr)))
-	}
-	if keyErr != nil {
-		problems = append(problems, sec.Problem(table+".key_file", "%s", fileError(shown(sec, table+".key_file", keyFile, "file"), keyErr)))
-	}
-	if len(problems) > 0 {
-		return tls.Certificate{}, problems
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return tls.Certificate{}, definition.Problems{sec.Problem(table+".cert_file", "%s and %s are not a valid key pair: %v",
-			shown(sec, table+".cert_file", certFile, "file"), shown(sec, table+".key_file", keyFile, "file"), err)}
-	}
-	return cert, nil
-}
-
-// loadPool reads a PEM bundle of CA certificates.
-func loadPool(sec definition.Section, key, file string) (*x509.CertPool, *definition.Problem) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		p := sec.Problem(key, "%s", fileError(shown(sec, key, file, "file"), err))
-		return nil, &p
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(data) {
-		p := sec.Problem(key, "%s holds no PEM certificate", shown(sec, key, file, "file"))
-		return nil, &p
-	}
-	return pool, nil
-}
-
-// fileError says why a file could not be read; name is the file's name as
-// shown.
-func fileError(name string, err error) string {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return name + " does not exist"
-	case errors.Is(err, fs.ErrPermission):
-		return name + " cannot be read: permission denied"
-	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return fmt.Sprintf("%s cannot be read: %v", name, err)
 }
 
 // shown returns a value for a message: quoted, or described as "the
