@@ -197,18 +197,43 @@ const unmatched = "unmatched"
 // of the methods RFC 9110 and RFC 5789 define, written in upper case.
 const otherMethod = "_OTHER"
 
-// methodLabel returns the method label of an HTTP request's method: the
-// method when it is a standard one, otherMethod otherwise, so that callers
-// cannot add series by sending made-up methods.
-func methodLabel(method string) string {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
-		http.MethodPatch, http.MethodDelete, http.MethodConnect,
-		http.MethodOptions, http.MethodTrace:
-		return method
-	}
-	return otherMethod
+// methods are the values of the method label: the methods RFC 9110 and
+// RFC 5789 define, then otherMethod.
+var methods = [...]string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodConnect,
+	http.MethodOptions, http.MethodTrace, otherMethod,
 }
+
+// methodIndex returns the index in methods of the method label of an HTTP
+// request's method: the method when it is a standard one, otherMethod
+// otherwise, so that callers cannot add series by sending made-up methods.
+func methodIndex(method string) int {
+	switch method {
+	case http.MethodGet:
+		return 0
+	case http.MethodHead:
+		return 1
+	case http.MethodPost:
+		return 2
+	case http.MethodPut:
+		return 3
+	case http.MethodPatch:
+		return 4
+	case http.MethodDelete:
+		return 5
+	case http.MethodConnect:
+		return 6
+	case http.MethodOptions:
+		return 7
+	case http.MethodTrace:
+		return 8
+	}
+	return len(methods) - 1
+}
+
+// methodLabel returns the method label of an HTTP request's method.
+func methodLabel(method string) string { return methods[methodIndex(method)] }
 
 // routeLabel returns the route label of a ServeMux pattern such as
 // "GET example.com/items/{id}": its path, "/items/{id}", without the
@@ -227,10 +252,11 @@ func routeLabel(pattern string) string {
 	return unmatched
 }
 
-// routeKey identifies an HTTP route and method.
-type routeKey struct {
-	pattern string
-	method  string
+// httpPattern holds the metrics of the requests one ServeMux pattern
+// matched, by method label (indexed as methods).
+type httpPattern struct {
+	route   string
+	methods [len(methods)]atomic.Pointer[httpRoute]
 }
 
 // httpRoute is what the requests of one route and method record into.
@@ -255,7 +281,7 @@ func (r *httpRoute) counter(code int) prometheus.Counter {
 type httpServer struct {
 	requests *prometheus.CounterVec
 	seconds  *prometheus.HistogramVec
-	routes   cache[routeKey, *httpRoute]
+	patterns cache[string, *httpPattern]
 }
 
 func newHTTPServer(buckets []float64) *httpServer {
@@ -275,17 +301,22 @@ func newHTTPServer(buckets []float64) *httpServer {
 // route returns the metrics of a ServeMux pattern and a request method,
 // resolving them the first time.
 func (h *httpServer) route(pattern, method string) *httpRoute {
-	k := routeKey{pattern, methodLabel(method)}
-	if r, ok := h.routes.get(k); ok {
+	p, ok := h.patterns.get(pattern)
+	if !ok {
+		p = h.patterns.add(strings.Clone(pattern), func() *httpPattern {
+			return &httpPattern{route: routeLabel(pattern)}
+		})
+	}
+	i := methodIndex(method)
+	if r := p.methods[i].Load(); r != nil {
 		return r
 	}
-	k.pattern = strings.Clone(pattern)
-	return h.routes.add(k, func() *httpRoute {
-		route := routeLabel(k.pattern)
-		r := &httpRoute{requests: h.requests, labels: [2]string{k.method, route}}
-		r.seconds = h.seconds.WithLabelValues(k.method, route)
-		return r
-	})
+	r := &httpRoute{requests: h.requests, labels: [2]string{methods[i], p.route}}
+	r.seconds = h.seconds.WithLabelValues(methods[i], p.route)
+	if !p.methods[i].CompareAndSwap(nil, r) {
+		r = p.methods[i].Load()
+	}
+	return r
 }
 
 // seconds returns the time since start in seconds, and false when start is
