@@ -14,9 +14,10 @@ import (
 // The request metrics are labeled vectors, but a call never resolves its
 // labels through them: each gRPC method and each HTTP route and method
 // resolves its histogram and its counters once, the first time it is seen,
-// and keeps them in a copy-on-write map that calls read without a lock. A
-// call after the first does one map lookup, one counter increment and one
-// histogram observation, and allocates nothing.
+// and keeps them in copy-on-write maps and arrays of atomic pointers that
+// calls read without a lock. A call after the first does a map lookup or
+// two, one counter increment and one histogram observation, and allocates
+// nothing.
 
 // cache is a map that many goroutines read without a lock while a few add
 // to it: every addition copies the map. It suits keys that are few and
@@ -284,6 +285,7 @@ type httpServer struct {
 	patterns cache[string, *httpPattern]
 }
 
+// newHTTPServer makes the metrics of the HTTP requests the service serves.
 func newHTTPServer(buckets []float64) *httpServer {
 	return &httpServer{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
