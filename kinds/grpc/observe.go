@@ -46,20 +46,19 @@ type streamCall struct {
 // Context returns the call's context, as the observers returned it.
 func (s *streamCall) Context() context.Context { return s.ctx }
 
-// begin fills the description of a server call that comes with ctx.
-func (c *serverCall) begin(ctx context.Context, method string, clientStreams, serverStreams bool) {
+// describe fills the description of a server call that comes with ctx.
+// The fields are set one by one: the call was just allocated, zeroed.
+func (c *serverCall) describe(ctx context.Context, method string, clientStreams, serverStreams bool) {
 	c.header.ctx = ctx
-	c.call = core.Call{
-		Protocol:      protocol,
-		Method:        method,
-		ClientStreams: clientStreams,
-		ServerStreams: serverStreams,
-		Header:        &c.header,
-		Start:         time.Now(),
-	}
+	c.call.Protocol = protocol
+	c.call.Method = method
+	c.call.ClientStreams = clientStreams
+	c.call.ServerStreams = serverStreams
+	c.call.Header = &c.header
 	if p, ok := peer.FromContext(ctx); ok {
 		c.call.Local = p.LocalAddr
 	}
+	c.call.Start = time.Now()
 }
 
 // setOutcome sets the call's code and message from the error a call
@@ -80,7 +79,7 @@ func setOutcome(c *core.Call, err error) {
 // EndCall with the status the caller gets, a panic's included.
 func (k *Kind) unaryObserved(ctx context.Context, req any, info *grpclib.UnaryServerInfo, handler grpclib.UnaryHandler) (resp any, err error) {
 	c := &serverCall{}
-	c.begin(ctx, info.FullMethod, false, false)
+	c.describe(ctx, info.FullMethod, false, false)
 	ctx = k.calls.StartCall(ctx, &c.call)
 	defer func() {
 		if r := recover(); r != nil {
@@ -100,7 +99,7 @@ func (k *Kind) unaryObserved(ctx context.Context, req any, info *grpclib.UnarySe
 // the handler's stream carries the context StartCall returned.
 func (k *Kind) streamObserved(srv any, ss grpclib.ServerStream, info *grpclib.StreamServerInfo, handler grpclib.StreamHandler) (err error) {
 	s := &streamCall{ServerStream: ss}
-	s.begin(ss.Context(), info.FullMethod, info.IsClientStream, info.IsServerStream)
+	s.describe(ss.Context(), info.FullMethod, info.IsClientStream, info.IsServerStream)
 	s.ctx = k.calls.StartCall(ss.Context(), &s.call)
 	defer func() {
 		if r := recover(); r != nil {
@@ -194,18 +193,16 @@ type clientCall struct {
 	header outgoingCarrier
 }
 
-// begin fills the description of a client call.
-func (c *clientCall) begin(cl *caller, method string, clientStreams, serverStreams bool) {
-	c.call = core.Call{
-		Protocol:      protocol,
-		Client:        true,
-		Method:        method,
-		ClientStreams: clientStreams,
-		ServerStreams: serverStreams,
-		Target:        cl.target,
-		Header:        &c.header,
-		Start:         time.Now(),
-	}
+// describe fills the description of a client call, just allocated.
+func (c *clientCall) describe(cl *caller, method string, clientStreams, serverStreams bool) {
+	c.call.Protocol = protocol
+	c.call.Client = true
+	c.call.Method = method
+	c.call.ClientStreams = clientStreams
+	c.call.ServerStreams = serverStreams
+	c.call.Target = cl.target
+	c.call.Header = &c.header
+	c.call.Start = time.Now()
 }
 
 // unaryObserved is caller.unary with the call handed to the connection's
@@ -220,7 +217,7 @@ func (c *caller) unaryObserved(ctx context.Context, method string, req, reply an
 		}
 	}
 	call := &clientCall{}
-	call.begin(c, method, false, false)
+	call.describe(c, method, false, false)
 	ctx = c.calls.StartCall(ctx, &call.call)
 	err := invoker(call.header.outgoing(ctx), method, req, reply, cc, opts...)
 	setOutcome(&call.call, err)
@@ -237,7 +234,7 @@ func (c *caller) unaryObserved(ctx context.Context, method string, req, reply an
 func (c *caller) streamObserved(ctx context.Context, desc *grpclib.StreamDesc, cc *grpclib.ClientConn, method string, streamer grpclib.Streamer, opts ...grpclib.CallOption) (grpclib.ClientStream, error) {
 	s := &observedClientStream{desc: desc}
 	s.c = c
-	s.begin(c, method, desc.ClientStreams, desc.ServerStreams)
+	s.describe(c, method, desc.ClientStreams, desc.ServerStreams)
 	s.ctx = c.calls.StartCall(ctx, &s.call)
 	cs, err := streamer(s.header.outgoing(s.ctx), desc, cc, method, opts...)
 	if err != nil {
