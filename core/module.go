@@ -142,8 +142,9 @@ type Setup struct {
 	// hermetic.
 	LookupEnv func(name string) (string, bool)
 	// Admin is where handlers are mounted on the admin listener. Mounting
-	// is allowed until the start phase; without an admin listener the
-	// handlers are never served.
+	// is allowed until the start phase. It is nil when the service has no
+	// admin listener (no [admin] table, MIKROS_ADMIN_PORT or
+	// core.WithAdminListener).
 	Admin Mux
 	// Health is the service's health state.
 	Health *Health

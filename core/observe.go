@@ -56,6 +56,9 @@ type Call struct {
 	Header Carrier
 	// Start is when the kind began the call.
 	Start time.Time
+	// End is when the call ended: set by the kind before EndCall, so that
+	// observers share one reading of the clock.
+	End time.Time
 
 	// Code is the outcome: a gRPC status code, or an HTTP status.
 	Code int

@@ -192,13 +192,22 @@ func (s *service) configureFeatures() definition.Problems {
 			continue
 		}
 		enabled[name] = f
-		setup := &Setup{Definition: s.def, Settings: table.Settings, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.mux, Health: s.health}
+		setup := &Setup{Definition: s.def, Settings: table.Settings, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.adminMux(), Health: s.health}
 		problems = append(problems, configureModule(f, setup, path)...)
 	}
 	ordered, ps := order(enabled, s.def)
 	s.features = ordered
 	s.calls = callObserver(ordered)
 	return append(problems, ps...)
+}
+
+// adminMux is where modules mount admin handlers: nil when the service
+// has no admin listener, so that a feature that needs one can say so.
+func (s *service) adminMux() Mux {
+	if s.def.Admin == nil && s.cfg.adminLn == nil {
+		return nil
+	}
+	return s.mux
 }
 
 // howToAdd says how to link a feature that is missing from the binary.
@@ -243,7 +252,7 @@ func (s *service) configureKinds() definition.Problems {
 		} else if port != 0 {
 			problems = append(problems, s.portProblem(t, "kind %s does not listen on a port", t.Kind))
 		}
-		setup := &Setup{Definition: s.def, Settings: s.def.Services[t.Kind], Port: port, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.mux, Health: s.health, Calls: s.calls}
+		setup := &Setup{Definition: s.def, Settings: s.def.Services[t.Kind], Port: port, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.adminMux(), Health: s.health, Calls: s.calls}
 		problems = append(problems, configureModule(k, setup, "services."+t.Kind)...)
 		s.kinds = append(s.kinds, k)
 	}

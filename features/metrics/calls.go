@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mikros-go/mikros/core"
 )
 
 // The request metrics are labeled vectors, but a call never resolves its
@@ -321,11 +323,15 @@ func (h *httpServer) route(pattern, method string) *httpRoute {
 	return r
 }
 
-// seconds returns the time since start in seconds, and false when start is
+// seconds returns how long c took in seconds, from its Start to its End
+// (to now when the kind did not set End), and false when its Start is
 // unknown.
-func seconds(start time.Time) (float64, bool) {
-	if start.IsZero() {
+func seconds(c *core.Call) (float64, bool) {
+	if c.Start.IsZero() {
 		return 0, false
 	}
-	return time.Since(start).Seconds(), true
+	if c.End.IsZero() {
+		return time.Since(c.Start).Seconds(), true
+	}
+	return c.End.Sub(c.Start).Seconds(), true
 }

@@ -104,7 +104,7 @@ func TestMethodLabel(t *testing.T) {
 }
 
 // started returns a feature that started without core, on the default
-// settings, with no admin listener to mount on.
+// settings, its handler mounted on a mux that nothing serves.
 func started(tb testing.TB) *Feature {
 	tb.Helper()
 	def, err := definition.Parse("service.toml", []byte("name = \"bench\"\ntypes = [\"grpc\"]\nversion = \"v1.0.0\"\nproduct = \"demo\"\n[admin]\nport = 9090\n"),
@@ -113,7 +113,7 @@ func started(tb testing.TB) *Feature {
 		tb.Fatal(err)
 	}
 	f := New()
-	if err := f.Configure(&core.Setup{Definition: def}); err != nil {
+	if err := f.Configure(&core.Setup{Definition: def, Admin: http.NewServeMux()}); err != nil {
 		tb.Fatal(err)
 	}
 	if err := f.Start(context.Background()); err != nil {

@@ -91,7 +91,7 @@ func (f *Feature) Configure(s *core.Setup) error {
 	if err != nil && !errors.As(err, &problems) {
 		return err
 	}
-	if s.Definition != nil && s.Definition.Admin == nil {
+	if s.Admin == nil {
 		problems = append(problems, s.Definition.Problem("features."+Name,
 			"metrics are served at %s on the admin listener, and the definition has none: add [admin] with a port (such as port = 9090), or set MIKROS_ADMIN_PORT", Path))
 	}
@@ -235,7 +235,7 @@ func (f *Feature) EndCall(_ context.Context, c *core.Call) {
 		}
 		m := side.method(c.Method, c.ClientStreams, c.ServerStreams)
 		m.counter(c.Code).Inc()
-		if d, ok := seconds(c.Start); ok {
+		if d, ok := seconds(c); ok {
 			m.seconds.Observe(d)
 		}
 	case "http":
@@ -252,7 +252,7 @@ func (f *Feature) EndCall(_ context.Context, c *core.Call) {
 		}
 		rt := r.httpServer.route(pattern, method)
 		rt.counter(c.Code).Inc()
-		if d, ok := seconds(c.Start); ok {
+		if d, ok := seconds(c); ok {
 			rt.seconds.Observe(d)
 		}
 	}

@@ -69,9 +69,9 @@ func (k *feeder) Stop(ctx context.Context) error {
 // call runs c through the observer as a kind would: StartCall, then
 // EndCall with the outcome, as if the call had taken took.
 func (k *feeder) call(c core.Call, code int, took time.Duration) {
-	c.Start = time.Now().Add(-took)
+	c.Start = time.Now()
 	ctx := k.calls.StartCall(context.Background(), &c)
-	c.Code = code
+	c.Code, c.End = code, c.Start.Add(took)
 	k.calls.EndCall(ctx, &c)
 }
 
@@ -79,13 +79,13 @@ func (k *feeder) call(c core.Call, code int, took time.Duration) {
 // reports it with the status the handler wrote.
 func (k *feeder) serve(mux *http.ServeMux, method, target string, took time.Duration) {
 	r := httptest.NewRequestWithContext(context.Background(), method, target, nil)
-	c := core.Call{Protocol: "http", Method: r.Method, Start: time.Now().Add(-took)}
+	c := core.Call{Protocol: "http", Method: r.Method, Start: time.Now()}
 	ctx := k.calls.StartCall(r.Context(), &c)
 	r = r.WithContext(ctx)
 	c.Request = r // the request the handler gets, whose Pattern the ServeMux sets
 	w := httptest.NewRecorder()
 	mux.ServeHTTP(w, r)
-	c.Code = w.Code
+	c.Code, c.End = w.Code, c.Start.Add(took)
 	k.calls.EndCall(ctx, &c)
 }
 
