@@ -28,10 +28,11 @@ const (
 	protocolHTTP = "http"
 )
 
-// Span kinds as start options, made once.
+// The start options of server and client spans, made once: a variadic
+// argument made at the call would be allocated for each span.
 var (
-	serverKind = trace.WithSpanKind(trace.SpanKindServer)
-	clientKind = trace.WithSpanKind(trace.SpanKindClient)
+	serverKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+	clientKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
 )
 
 // calls is what the spans of one run's calls share.
@@ -82,7 +83,7 @@ func (f *Feature) EndCall(ctx context.Context, c *core.Call) {
 	}
 	switch c.Protocol {
 	case protocolGRPC:
-		endGRPC(span, c)
+		r.endGRPC(span, c)
 	case protocolHTTP:
 		if c.Client {
 			endHTTPClient(span, c)
@@ -103,7 +104,7 @@ func (r *run) startOther(ctx context.Context, c *core.Call) context.Context {
 		name = c.Protocol
 	}
 	if c.Client {
-		ctx, _ = r.tracer.Start(ctx, name, clientKind)
+		ctx, _ = r.tracer.Start(ctx, name, clientKind...)
 		if c.Header != nil {
 			r.prop.Inject(ctx, c.Header)
 		}
@@ -112,7 +113,7 @@ func (r *run) startOther(ctx context.Context, c *core.Call) context.Context {
 	if c.Header != nil {
 		ctx = r.prop.Extract(ctx, c.Header)
 	}
-	ctx, _ = r.tracer.Start(ctx, name, serverKind)
+	ctx, _ = r.tracer.Start(ctx, name, serverKind...)
 	return ctx
 }
 

@@ -80,37 +80,68 @@ func serverFault(code int) bool {
 	return false
 }
 
-// endGRPC sets the span's status and rpc.response.status_code from the
-// call's code, and ends it.
-func endGRPC(span trace.Span, c *core.Call) {
+// endGRPC sets the span's attributes and status from the call's method,
+// address and code, and ends it.
+func (r *run) endGRPC(span trace.Span, c *core.Call) {
+	var set *attrSet
+	if c.Client {
+		set = &r.calls.grpcClientMethod(c).attrs
+	} else {
+		set = r.calls.grpcServerMethod(c.Method).on(r.calls.localAttrs(c.Local))
+	}
+	span.SetAttributes(set.end(c.Code)...)
 	if c.Code != codeOK && (c.Client || serverFault(c.Code)) {
 		span.SetStatus(otelcodes.Error, c.Message)
 	}
-	span.SetAttributes(statusAttr(c.Code)...)
 	span.End()
 }
 
-// rpcMethod is what the spans of one method share.
+// rpcMethod is what the spans of one method share: the name, and the
+// attributes.
+//
+// A span gets all its attributes when it ends, in one slice made once per
+// method, address and code: the SDK then copies them once, where start
+// options would have it copy them twice and again for the status code.
+// The feature's samplers decide from the trace id and the caller's
+// decision alone, so none needs the attributes at the start.
 type rpcMethod struct {
-	name  string                  // the span name: "package.Service/Method"
-	kind  trace.SpanKind          // server or client
-	attrs []attribute.KeyValue    // rpc.method, rpc.system.name, and for clients server.address and server.port
-	start []trace.SpanStartOption // the span kind and attrs
+	name  string  // the span name: "package.Service/Method"
+	attrs attrSet // rpc.method, rpc.system.name, and for clients server.address and server.port
 
-	// The server's start options with the attributes of its local
-	// address added, for the last local address seen.
-	local atomic.Pointer[startAt]
+	// For a server, the attributes with those of its local address
+	// added, for the last local address seen.
+	local atomic.Pointer[localSet]
 }
 
-// startAt are a method's start options for calls on one local address.
-type startAt struct {
+// attrSet is the attributes of a method's spans on one address, with the
+// slice that ends them for each gRPC code, made on first use.
+type attrSet struct {
+	attrs []attribute.KeyValue
+	ends  [len(codeNames)]atomic.Pointer[[]attribute.KeyValue]
+}
+
+// end returns the attributes of a span that ended with code.
+func (s *attrSet) end(code int) []attribute.KeyValue {
+	if code < 0 || code >= len(s.ends) {
+		return append(slices.Clip(s.attrs), statusAttr(code)...)
+	}
+	if a := s.ends[code].Load(); a != nil {
+		return *a
+	}
+	a := append(slices.Clip(s.attrs), statusAttr(code)...)
+	s.ends[code].Store(&a)
+	return a
+}
+
+// localSet is a method's attributes on one local address.
+type localSet struct {
 	local *localAttrs
-	start []trace.SpanStartOption
+	set   attrSet
 }
 
-// newRPCMethod returns the span name and start options of a method, from
-// its full name ("/package.Service/Method"), with extra attributes.
-func newRPCMethod(fullMethod string, kind trace.SpanKind, extra ...attribute.KeyValue) *rpcMethod {
+// newRPCMethod returns what the spans of a method share, from its full
+// name ("/package.Service/Method"), with extra attributes.
+func newRPCMethod(fullMethod string, extra ...attribute.KeyValue) *rpcMethod {
 	attrs := make([]attribute.KeyValue, 0, 2+len(extra))
 	name := fullMethod
 	if rest, ok := strings.CutPrefix(fullMethod, "/"); ok {
@@ -118,28 +149,21 @@ func newRPCMethod(fullMethod string, kind trace.SpanKind, extra ...attribute.Key
 		attrs = append(attrs, semconv.RPCMethod(name))
 	}
 	attrs = append(append(attrs, semconv.RPCSystemNameGRPC), extra...)
-	return &rpcMethod{
-		name:  name,
-		kind:  kind,
-		attrs: attrs,
-		start: []trace.SpanStartOption{trace.WithSpanKind(kind), trace.WithAttributes(attrs...)},
-	}
+	return &rpcMethod{name: name, attrs: attrSet{attrs: attrs}}
 }
 
-// startOn returns the method's start options for a call on a connection
-// whose local address has the attributes la (nil: none known), made once
-// per method and local address.
-func (m *rpcMethod) startOn(la *localAttrs) []trace.SpanStartOption {
+// on returns the method's attributes for a call on a connection whose
+// local address has the attributes la (nil: none known).
+func (m *rpcMethod) on(la *localAttrs) *attrSet {
 	if la == nil {
-		return m.start
+		return &m.attrs
 	}
-	if at := m.local.Load(); at != nil && at.local == la {
-		return at.start
+	if ls := m.local.Load(); ls != nil && ls.local == la {
+		return &ls.set
 	}
-	attrs := append(slices.Clip(m.attrs), la.attrs...)
-	at := &startAt{local: la, start: []trace.SpanStartOption{trace.WithSpanKind(m.kind), trace.WithAttributes(attrs...)}}
-	m.local.Store(at)
-	return at.start
+	ls := &localSet{local: la, set: attrSet{attrs: append(slices.Clip(m.attrs.attrs), la.attrs...)}}
+	m.local.Store(ls)
+	return &ls.set
 }
 
 // localAttrs are server.address and server.port of a connection's local
@@ -190,18 +214,22 @@ func addrAttrs(hostport string) []attribute.KeyValue {
 	return []attribute.KeyValue{semconv.ServerAddress(host), semconv.ServerPort(port)}
 }
 
+// grpcServerMethod returns what the server spans of a method share.
+func (cs *calls) grpcServerMethod(method string) *rpcMethod {
+	if m, ok := cs.grpcServer.get(method); ok {
+		return m
+	}
+	return cs.grpcServer.add(method, newRPCMethod(method))
+}
+
 // startGRPCServer continues the caller's trace, read from the call's
 // metadata, with the server span of the call.
 func (r *run) startGRPCServer(ctx context.Context, c *core.Call) context.Context {
-	m, ok := r.calls.grpcServer.get(c.Method)
-	if !ok {
-		m = r.calls.grpcServer.add(c.Method, newRPCMethod(c.Method, trace.SpanKindServer))
-	}
-	start := m.startOn(r.calls.localAttrs(c.Local))
+	m := r.calls.grpcServerMethod(c.Method)
 	if c.Header != nil {
 		ctx = r.prop.Extract(ctx, c.Header)
 	}
-	ctx, _ = r.tracer.Start(ctx, m.name, start...)
+	ctx, _ = r.tracer.Start(ctx, m.name, serverKind...)
 	return ctx
 }
 
@@ -209,19 +237,24 @@ func (r *run) startGRPCServer(ctx context.Context, c *core.Call) context.Context
 // target and the method.
 type clientKey struct{ target, method string }
 
+// grpcClientMethod returns what the client spans of a call's method and
+// target share.
+func (cs *calls) grpcClientMethod(c *core.Call) *rpcMethod {
+	key := clientKey{c.Target, c.Method}
+	if m, ok := cs.grpcClient.get(key); ok {
+		return m
+	}
+	var server []attribute.KeyValue
+	if c.Target != "" {
+		server = addrAttrs(c.Target)
+	}
+	return cs.grpcClient.add(key, newRPCMethod(c.Method, server...))
+}
+
 // startGRPCClient starts the client span of a call, a child of the span
 // ctx carries, and writes its trace context into the call's metadata.
 func (r *run) startGRPCClient(ctx context.Context, c *core.Call) context.Context {
-	key := clientKey{c.Target, c.Method}
-	m, ok := r.calls.grpcClient.get(key)
-	if !ok {
-		var server []attribute.KeyValue
-		if c.Target != "" {
-			server = addrAttrs(c.Target)
-		}
-		m = r.calls.grpcClient.add(key, newRPCMethod(c.Method, trace.SpanKindClient, server...))
-	}
-	ctx, _ = r.tracer.Start(ctx, m.name, m.start...)
+	ctx, _ = r.tracer.Start(ctx, r.calls.grpcClientMethod(c).name, clientKind...)
 	if c.Header != nil {
 		r.prop.Inject(ctx, c.Header)
 	}

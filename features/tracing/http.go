@@ -29,8 +29,8 @@ import (
 // http.response.status_code; Error for a 4xx or 5xx, or no response.
 
 // maxHTTPAttrs is the room for the attributes a span gets at once: at most
-// 13 of the request at its start, 4 at its end.
-const maxHTTPAttrs = 16
+// 17, 14 of the request and 3 of its outcome.
+const maxHTTPAttrs = 17
 
 // attrBuf holds the attributes of one call while they are handed to its
 // span, which copies them; pooled, so that the call does not allocate
@@ -50,45 +50,41 @@ func withAttrs(span trace.Span, fill func([]attribute.KeyValue) []attribute.KeyV
 }
 
 // startHTTPServer continues the caller's trace, read from the request's
-// headers, with the server span of the request. The span gets the
-// attributes of the request at once: the feature's samplers decide from
-// the trace id and the caller's decision alone, so none needs them as
-// start options (which the SDK would copy twice).
+// headers, with the server span of the request, named after its method.
 func (r *run) startHTTPServer(ctx context.Context, c *core.Call) context.Context {
-	req := c.Request
 	method := c.Method
-	if req != nil {
-		method = req.Method
+	if c.Request != nil {
+		method = c.Request.Method
 	}
 	switch {
 	case c.Header != nil:
 		ctx = r.prop.Extract(ctx, c.Header)
-	case req != nil:
-		ctx = r.prop.Extract(ctx, propagation.HeaderCarrier(req.Header))
+	case c.Request != nil:
+		ctx = r.prop.Extract(ctx, propagation.HeaderCarrier(c.Request.Header))
 	}
-	ctx, span := r.tracer.Start(ctx, spanMethod(method), serverKind)
-	if req != nil && span.IsRecording() {
-		withAttrs(span, func(a []attribute.KeyValue) []attribute.KeyValue {
-			return connAttrs(requestAttrs(a, req), req)
-		})
-	}
+	ctx, _ = r.tracer.Start(ctx, spanMethod(method), serverKind...)
 	return ctx
 }
 
 // endHTTPServer names the span after the request's route, when a ServeMux
-// routed it, sets the response's attributes and status, and ends the
-// span.
+// routed it, sets its attributes and status, and ends it.
+//
+// The span gets all its attributes here, at once, read from the request
+// as the handler got it and from the outcome: the SDK then copies them
+// once, where attributes given at the start are copied twice and copied
+// again to add the outcome's. The feature's samplers decide from the trace
+// id and the caller's decision alone, so none needs them at the start.
 func (r *run) endHTTPServer(span trace.Span, c *core.Call) {
 	status := c.Code
 	if status == 0 {
 		status = http.StatusOK // what the server sends for a handler that wrote nothing
 	}
 	withAttrs(span, func(a []attribute.KeyValue) []attribute.KeyValue {
-		if req := c.Request; req != nil && req.Pattern != "" {
-			rt := r.calls.route(req.Method, req.Pattern)
-			span.SetName(rt.name)
-			if rt.attr.Valid() {
-				a = append(a, rt.attr)
+		if req := c.Request; req != nil {
+			a = connAttrs(requestAttrs(a, req), req)
+			if req.Pattern != "" {
+				rt := r.calls.route(req.Method, req.Pattern)
+				span.SetName(rt.name)
 			}
 		}
 		if c.RequestBytes > 0 {
@@ -113,7 +109,7 @@ func (r *run) endHTTPServer(span trace.Span, c *core.Call) {
 // startHTTPClient starts the client span of a request, a child of the span
 // ctx carries, and writes its trace context into the request's headers.
 func (r *run) startHTTPClient(ctx context.Context, c *core.Call) context.Context {
-	ctx, span := r.tracer.Start(ctx, spanMethod(c.Method), clientKind)
+	ctx, span := r.tracer.Start(ctx, spanMethod(c.Method), clientKind...)
 	if span.IsRecording() {
 		server, ok := r.calls.httpClient.get(c.Target)
 		if !ok {
@@ -168,8 +164,7 @@ type routeKey struct{ method, pattern string }
 
 // route is what the spans of a route share.
 type route struct {
-	name string             // "GET /orders/{id}"
-	attr attribute.KeyValue // http.route; invalid when the pattern has no path
+	name string // "GET /orders/{id}"
 }
 
 // route returns the span name and http.route of a request routed by a
@@ -182,7 +177,6 @@ func (cs *calls) route(method, pattern string) *route {
 	rt := &route{name: spanMethod(method)}
 	if path := routePath(pattern); path != "" {
 		rt.name += " " + path
-		rt.attr = semconv.HTTPRoute(path)
 	}
 	return cs.routes.add(key, rt)
 }
@@ -243,8 +237,8 @@ var (
 // http.request.method, url.scheme, server.port (unless it is the
 // scheme's), the method as sent when it is not a known one in upper case,
 // user_agent.original, client.address (the first address of
-// X-Forwarded-For, or the peer's), url.path, and http.route when the
-// pattern is already known.
+// X-Forwarded-For, or the peer's), url.path, and http.route when a
+// ServeMux routed it.
 func requestAttrs(a []attribute.KeyValue, r *http.Request) []attribute.KeyValue {
 	https := r.TLS != nil
 	host, port := splitHostPort(r.Host)
