@@ -71,8 +71,9 @@ func exchangeOf(ctx context.Context) *exchange {
 // net/http keeps the request's context alive. On an HTTP/1.x connection
 // the id is found through the connection, which serves one request at a
 // time: a context kept after its handler returned, by a goroutine the
-// handler started, answers with the id of the connection's latest
-// request. Such work takes the id along when it starts:
+// handler started (or the handler that [net/http.TimeoutHandler] gave up
+// on), answers with the id of the connection's latest request. Such work
+// takes the id along when it starts:
 //
 //	id := mhttp.RequestID(r.Context())
 //	go audit(context.WithoutCancel(r.Context()), id, order)
