@@ -96,7 +96,7 @@ func flushed(t testing.TB, f *tracing.Feature, exp *tracetest.InMemoryExporter, 
 func attrs(kvs []attribute.KeyValue) map[string]string {
 	m := map[string]string{}
 	for _, kv := range kvs {
-		m[string(kv.Key)] = kv.Value.Type().String() + ":" + kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.Type().String() + ":" + kv.Value.String()
 	}
 	return m
 }
@@ -164,17 +164,6 @@ func tcpAddr(t testing.TB, hostport string) net.Addr {
 		t.Fatal(err)
 	}
 	return addr
-}
-
-// byName returns the spans named name.
-func byName(spans tracetest.SpanStubs, name string) []tracetest.SpanStub {
-	var out []tracetest.SpanStub
-	for _, s := range spans {
-		if s.Name == name {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 var _ sdktrace.SpanExporter = (*tracetest.InMemoryExporter)(nil)

@@ -50,7 +50,8 @@ func TestAppendLogAttrs(t *testing.T) {
 func TestAppendLogAttrsAllocs(t *testing.T) {
 	f := tracing.New()
 	var buf [4]slog.Attr
-	ctx := context.WithValue(context.Background(), struct{}{}, 1)
+	type key struct{}
+	ctx := context.WithValue(context.Background(), key{}, 1)
 	if n := testing.AllocsPerRun(100, func() { _ = f.AppendLogAttrs(ctx, buf[:0]) }); n != 0 {
 		t.Errorf("%v allocations without a span, want 0", n)
 	}

@@ -65,10 +65,11 @@ type Option func(*Feature)
 
 // WithExporter makes the feature hand its spans to exp instead of the
 // exporter the settings choose; the other settings (sampler, batches)
-// apply as written. Stop shuts exp down. It is meant for tests and
-// benchmarks: an sdk/trace/tracetest.InMemoryExporter keeps the spans for
-// a test to read, and an exporter that drops every batch measures the
-// cost of tracing without the network's.
+// apply as written. It is meant for tests and benchmarks: an
+// sdk/trace/tracetest.InMemoryExporter keeps the spans for a test to read
+// (after [Feature.Flush]: Stop shuts exp down, and an InMemoryExporter
+// forgets its spans then), and an exporter that drops every batch
+// measures the cost of tracing without the network's.
 func WithExporter(exp sdktrace.SpanExporter) Option {
 	return func(f *Feature) { f.exporter = exp }
 }
