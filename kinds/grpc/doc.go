@@ -206,7 +206,8 @@
 //	Header          (server) the incoming metadata, read in place; (client)
 //	                the outgoing metadata: what the observers Set there is
 //	                sent with the call (a trace context, say)
-//	Start           when the kind began the call
+//	Start, End      when the kind began the call, and when it ended (set once,
+//	                before EndCall, so that every observer reads one clock)
 //	Code, Message   the status the caller gets, or the client got: its code
 //	                and, for a failed call, its message
 //

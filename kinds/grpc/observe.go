@@ -61,11 +61,12 @@ func (c *serverCall) describe(ctx context.Context, method string, clientStreams,
 	c.call.Start = time.Now()
 }
 
-// setOutcome sets the call's code and message from the error a call
-// ended with: nil is OK; a status error gives its code and message; any
-// other error is converted as gRPC converts it (context errors to
-// Canceled and DeadlineExceeded, the rest to Unknown).
-func setOutcome(c *core.Call, err error) {
+// ended sets when the call ended, now, and its code and message from the
+// error it ended with: nil is OK; a status error gives its code and
+// message; any other error is converted as gRPC converts it (context
+// errors to Canceled and DeadlineExceeded, the rest to Unknown).
+func ended(c *core.Call, err error) {
+	c.End = time.Now()
 	if err == nil {
 		c.Code, c.Message = 0, ""
 		return
@@ -85,7 +86,7 @@ func (k *Kind) unaryObserved(ctx context.Context, req any, info *grpclib.UnarySe
 		if r := recover(); r != nil {
 			resp, err = nil, k.recovered(info.FullMethod, r)
 		}
-		setOutcome(&c.call, err)
+		ended(&c.call, err)
 		k.calls.EndCall(ctx, &c.call)
 	}()
 	resp, err = handler(ctx, req)
@@ -105,7 +106,7 @@ func (k *Kind) streamObserved(srv any, ss grpclib.ServerStream, info *grpclib.St
 		if r := recover(); r != nil {
 			err = k.recovered(info.FullMethod, r)
 		}
-		setOutcome(&s.call, err)
+		ended(&s.call, err)
 		k.calls.EndCall(s.ctx, &s.call)
 	}()
 	if err = handler(srv, s); err != nil {
@@ -220,7 +221,7 @@ func (c *caller) unaryObserved(ctx context.Context, method string, req, reply an
 	call.describe(c, method, false, false)
 	ctx = c.calls.StartCall(ctx, &call.call)
 	err := invoker(call.header.outgoing(ctx), method, req, reply, cc, opts...)
-	setOutcome(&call.call, err)
+	ended(&call.call, err)
 	c.calls.EndCall(ctx, &call.call)
 	if err != nil {
 		return c.fromStatus(err)
@@ -276,7 +277,7 @@ func (s *observedClientStream) end(err error) {
 	if s.ended.Swap(true) {
 		return
 	}
-	setOutcome(&s.call, err)
+	ended(&s.call, err)
 	s.c.calls.EndCall(s.ctx, &s.call)
 }
 

@@ -385,8 +385,8 @@ func TestObservedServerCalls(t *testing.T) {
 			if c.Local == nil || c.Local.String() != k.Addr().String() {
 				t.Errorf("local %v, want %v", c.Local, k.Addr())
 			}
-			if c.Start.Before(before) || c.Start.After(time.Now()) {
-				t.Errorf("start %v is not within the call", c.Start)
+			if c.Start.Before(before) || c.End.Before(c.Start) || c.End.After(time.Now()) {
+				t.Errorf("start %v and end %v are not within the call", c.Start, c.End)
 			}
 			if got := o.header["x-request-id"]; got != tt.name {
 				t.Errorf("the carrier has x-request-id %q, want %q (keys and values: %v)", got, tt.name, o.header)
@@ -658,6 +658,9 @@ func TestObservedClientStreamsEndOnce(t *testing.T) {
 			c := o.call
 			if codes.Code(c.Code) != tt.code || (tt.message != "" && c.Message != tt.message) {
 				t.Errorf("ended %v %q, want %v %q", codes.Code(c.Code), c.Message, tt.code, tt.message)
+			}
+			if c.Start.IsZero() || c.End.Before(c.Start) {
+				t.Errorf("start %v, end %v", c.Start, c.End)
 			}
 			if !c.Client || c.Method != tt.method || c.ClientStreams != tt.desc.ClientStreams || c.ServerStreams != tt.desc.ServerStreams || c.Target != k.Addr().String() {
 				t.Errorf("call %+v: want a client call of %s to %s", c, tt.method, k.Addr())
