@@ -54,14 +54,26 @@ const (
 
 // Defaults of the [features.tracing] table.
 const (
-	DefaultExporter           = ExporterOTLPGRPC
-	DefaultGRPCEndpoint       = "localhost:4317"
-	DefaultHTTPEndpoint       = "http://localhost:4318"
-	DefaultSampler            = SamplerAlwaysOn
-	DefaultCompression        = CompressionNone
-	DefaultBatchTimeout       = 5 * time.Second
-	DefaultExportTimeout      = 30 * time.Second
-	DefaultMaxQueueSize       = 2048
+	// DefaultExporter is the exporter when exporter is not written.
+	DefaultExporter = ExporterOTLPGRPC
+	// DefaultGRPCEndpoint is the otlp-grpc exporter's endpoint when
+	// endpoint is not written.
+	DefaultGRPCEndpoint = "localhost:4317"
+	// DefaultHTTPEndpoint is the otlp-http exporter's endpoint when
+	// endpoint is not written.
+	DefaultHTTPEndpoint = "http://localhost:4318"
+	// DefaultSampler is the sampler when sampler is not written.
+	DefaultSampler = SamplerAlwaysOn
+	// DefaultCompression is the OTLP exporters' compression when
+	// compression is not written.
+	DefaultCompression = CompressionNone
+	// DefaultBatchTimeout is the longest a span waits to be exported.
+	DefaultBatchTimeout = 5 * time.Second
+	// DefaultExportTimeout is the longest one export may take.
+	DefaultExportTimeout = 30 * time.Second
+	// DefaultMaxQueueSize is how many spans may wait for export.
+	DefaultMaxQueueSize = 2048
+	// DefaultMaxExportBatchSize is how many spans one export holds at most.
 	DefaultMaxExportBatchSize = 512
 )
 

@@ -68,13 +68,18 @@ type Span struct {
 	// Scope is the name of its instrumentation scope.
 	Scope string
 
+	// TraceID and SpanID identify the span; ParentSpanID is its parent's
+	// span id, invalid (all zero) for a root span.
 	TraceID      trace.TraceID
 	SpanID       trace.SpanID
-	ParentSpanID trace.SpanID // invalid (all zero) for a root span
-	TraceState   string
+	ParentSpanID trace.SpanID
+	// TraceState is the W3C tracestate it carried.
+	TraceState string
 
-	Name  string
-	Kind  trace.SpanKind
+	// Name and Kind are the span's name and kind.
+	Name string
+	Kind trace.SpanKind
+	// Start and End are when it started and ended; zero when not sent.
 	Start time.Time
 	End   time.Time
 	// Attributes holds the span's attributes. Values are string, bool,
