@@ -175,3 +175,77 @@ func runningKind(tb testing.TB, h nethttp.Handler, set func(*settings)) *Kind {
 	})
 	return k
 }
+
+// BenchmarkDeadlines measures what net/http does to a connection's
+// deadlines for each request of a keep-alive HTTP/1.1 connection, on
+// loopback TCP connections taking requests in turn (64, as many as
+// bench/load.sh's wrk keeps open): with the kind's defaults
+// (read_header_timeout and idle_timeout only), and with read_timeout and
+// write_timeout set too. Their difference is what those two settings cost
+// every request, without the rest of a round trip, whose variation hides
+// it.
+func BenchmarkDeadlines(b *testing.B) {
+	const conns = 64
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, conns)
+	go func() {
+		defer close(accepted)
+		for range conns {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	server := make([]net.Conn, 0, conns)
+	for range conns {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		sc, ok := <-accepted
+		if !ok {
+			b.Fatal("a connection was not accepted")
+		}
+		defer sc.Close()
+		server = append(server, sc)
+	}
+
+	for _, bc := range []struct {
+		name        string
+		read, write time.Duration
+	}{
+		{name: "defaults"},
+		{name: "read-write-timeouts", read: 30 * time.Second, write: 60 * time.Second},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			before := cpuTime(b)
+			i := 0
+			for b.Loop() {
+				conn := server[i%conns]
+				i++
+				// As net/http's conn.serve and readRequest do, in order.
+				_ = conn.SetReadDeadline(time.Now().Add(DefaultIdleTimeout)) // waiting for the request
+				_ = conn.SetReadDeadline(time.Now().Add(DefaultReadHeaderTimeout))
+				t0 := time.Now()
+				var whole time.Time
+				if bc.read > 0 {
+					whole = t0.Add(bc.read)
+				}
+				_ = conn.SetReadDeadline(whole) // the body
+				if bc.write > 0 {
+					_ = conn.SetWriteDeadline(time.Now().Add(bc.write)) // the response
+				}
+				_ = conn.SetWriteDeadline(time.Time{}) // once the response was written
+			}
+			reportCPU(b, before)
+		})
+	}
+}

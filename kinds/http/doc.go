@@ -59,9 +59,10 @@
 //	max_body_bytes       4194304   the largest request body (4 MiB); larger ones get 413
 //
 // read_timeout and write_timeout are off by default. Each makes the server
-// arm a deadline on the connection for every request, which costs CPU on
-// every request (BenchmarkTimeouts), and each cuts work that is
-// legitimate: a large upload, a long response, a stream. What they guard
+// arm a timer, a deadline on the connection, for every request (together
+// about a quarter of a microsecond of CPU per request: BenchmarkDeadlines),
+// and each cuts work that is legitimate: a large upload, a long response,
+// a stream. What they guard
 // against is bounded otherwise: read_header_timeout, which cannot be 0s,
 // cuts a client that sends its headers slowly to hold connections
 // (slowloris); idle_timeout closes keep-alive connections that wait;
