@@ -2,6 +2,8 @@ package tracing_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"net/http/httptest"
 	"testing"
 
@@ -470,5 +472,32 @@ func TestCallsBeforeStart(t *testing.T) {
 	f.EndCall(ctx, c)
 	if len(c.Header.Keys()) != 0 {
 		t.Errorf("the call's metadata got %v", c.Header.Keys())
+	}
+}
+
+// TestConcurrentCalls makes calls of many methods from several goroutines
+// at once, as the kinds do, for the race detector to watch the caches.
+func TestConcurrentCalls(t *testing.T) {
+	f, exp := started(t, enabled+"max_queue_size = 10000\n") // room for every span: none is dropped
+	const goroutines, calls = 8, 100
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range calls {
+				method := fmt.Sprintf("/s.S/M%d", i%20)
+				local := tcpAddr(t, fmt.Sprintf("127.0.0.1:%d", 7000+g%3))
+				code := i % 17
+				call(context.Background(), f, &core.Call{Protocol: "grpc", Method: method, Local: local}, func(c *core.Call) { c.Code = code })
+				call(context.Background(), f, &core.Call{Protocol: "grpc", Client: true, Method: method, Target: "b:7070"}, nil)
+				req := httptest.NewRequest("GET", "http://a/x", nil)
+				call(context.Background(), f, &core.Call{Protocol: "http", Method: "GET", Request: req}, func(c *core.Call) {
+					c.Request.Pattern = fmt.Sprintf("GET /r%d", i%5)
+				})
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(flushed(t, f, exp, 0)); n != goroutines*calls*3 {
+		t.Errorf("%d spans, want %d", n, goroutines*calls*3)
 	}
 }
