@@ -3,8 +3,8 @@ package tracing_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/baggage"
