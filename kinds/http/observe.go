@@ -60,13 +60,14 @@ func connectionOf(r *nethttp.Request) *connection {
 	return c
 }
 
-// oneAtATime returns r's connection when it serves one request at a time
-// (HTTP/1.x), so that what it points to is r's; nil otherwise.
-func oneAtATime(c *connection, r *nethttp.Request) *connection {
+// alone returns the connection r was read from when that connection
+// serves one request at a time (HTTP/1.x), so that what it points to is
+// r's exchange; nil otherwise.
+func alone(r *nethttp.Request) *connection {
 	if r.ProtoMajor != 1 {
 		return nil
 	}
-	return c
+	return connectionOf(r)
 }
 
 // observedExchange is an exchange with the call its observers see, so
@@ -87,7 +88,10 @@ func (k *Kind) serveObserved(w nethttp.ResponseWriter, r *nethttp.Request) {
 	x.w.ResponseWriter = w
 	k.identify(x, w, r)
 	conn := connectionOf(r)
-	one := oneAtATime(conn, r)
+	var one *connection
+	if r.ProtoMajor == 1 {
+		one = conn
+	}
 	if one != nil {
 		one.serving(x) // before StartCall: observers may ask for RequestID
 	}

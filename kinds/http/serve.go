@@ -95,7 +95,7 @@ func (k *Kind) serve(w nethttp.ResponseWriter, r *nethttp.Request) {
 	x := &exchange{Context: r.Context(), kind: k}
 	x.w.ResponseWriter = w
 	k.identify(x, w, r)
-	if c := oneAtATime(connectionOf(r), r); c != nil {
+	if c := alone(r); c != nil {
 		c.serving(x)
 	} else {
 		r = r.WithContext(x)
