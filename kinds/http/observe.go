@@ -79,20 +79,18 @@ type observedExchange struct {
 }
 
 // serveObserved is serve inside a call that the observers of
-// Setup.Calls see: the call starts before the request gets its id and
-// ends once the handler returned or panicked and recovery answered, with
-// the status sent and the bytes read and written.
+// Setup.Calls see: the call starts once the request has its id, and ends
+// once the handler returned or panicked and recovery answered, with the
+// status sent and the bytes read and written.
 func (k *Kind) serveObserved(w nethttp.ResponseWriter, r *nethttp.Request) {
 	ox := &observedExchange{exchange: exchange{Context: r.Context(), kind: k}}
 	x := &ox.exchange
 	x.w.ResponseWriter = w
 	k.identify(x, w, r)
 	conn := connectionOf(r)
-	var one *connection
-	if r.ProtoMajor == 1 {
+	var one *connection // conn, when it serves r alone
+	if r.ProtoMajor == 1 && conn != nil {
 		one = conn
-	}
-	if one != nil {
 		one.serving(x) // before StartCall: observers may ask for RequestID
 	}
 	call := &ox.call
