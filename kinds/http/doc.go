@@ -62,16 +62,16 @@
 // arm a timer, a deadline on the connection, for every request (together
 // about a quarter of a microsecond of CPU per request: BenchmarkDeadlines),
 // and each cuts work that is legitimate: a large upload, a long response,
-// a stream. What they guard
-// against is bounded otherwise: read_header_timeout, which cannot be 0s,
-// cuts a client that sends its headers slowly to hold connections
-// (slowloris); idle_timeout closes keep-alive connections that wait;
-// max_body_bytes bounds how much of a body the service reads. A client
-// that trickles its body or reads its response slowly still holds its
-// connection and its handler: a service that faces such clients directly,
-// rather than behind a proxy that buffers requests, sets read_timeout and
-// write_timeout, or sets deadlines in the handlers that need them with
-// [net/http.ResponseController]'s SetReadDeadline and SetWriteDeadline.
+// a stream. What they guard against is bounded otherwise:
+// read_header_timeout, which cannot be 0s, cuts a client that sends its
+// headers slowly to hold connections (slowloris); idle_timeout closes
+// keep-alive connections that wait; max_body_bytes bounds how much of a
+// body the service reads. A client that trickles its body or reads its
+// response slowly still holds its connection and its handler: a service
+// that faces such clients directly, rather than behind a proxy that
+// buffers requests, sets read_timeout and write_timeout, or sets deadlines
+// in the handlers that need them with [net/http.ResponseController]'s
+// SetReadDeadline and SetWriteDeadline.
 //
 // # Middleware
 //
