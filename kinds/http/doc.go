@@ -146,6 +146,7 @@
 //	Header         the request's headers, whatever the case of the key asked for ("traceparent")
 //	Local          the local address of the request's connection
 //	Start          when the kind took the request
+//	End            when the call ended
 //	Code           the status sent: 200 when the handler wrote nothing, 500 for a panic that
 //	               recovery answered, 413 for a body over max_body_bytes
 //	Aborted        the response was cut: a panic once it had begun, or http.ErrAbortHandler

@@ -128,6 +128,7 @@ func (k *Kind) serveObserved(w nethttp.ResponseWriter, r *nethttp.Request) {
 func (k *Kind) endCall(ctx context.Context, ox *observedExchange) {
 	cut := recover()
 	call := &ox.call
+	call.End = time.Now()
 	call.Code = ox.w.status
 	if call.Code == 0 {
 		call.Code = nethttp.StatusOK // what the server sends for a handler that wrote nothing

@@ -253,6 +253,9 @@ func TestObservedRequests(t *testing.T) {
 					if since := time.Since(call.Start); call.Start.IsZero() || since < 0 || since > time.Minute {
 						t.Errorf("Start = %v", call.Start)
 					}
+					if call.End.Before(call.Start) || time.Since(call.End) < 0 {
+						t.Errorf("End = %v, Start %v", call.End, call.Start)
+					}
 					if ob.pattern != tt.wantPattern || call.Code != tt.wantCode || call.Aborted != tt.wantAborted ||
 						call.RequestBytes != tt.wantRead || call.ResponseBytes != wantWritten {
 						t.Errorf("pattern %q, code %d, aborted %v, read %d, written %d; want %q, %d, %v, %d, %d",
