@@ -49,7 +49,10 @@ type Call struct {
 	// Target is, for a client call, the "host:port" it is sent to.
 	Target string
 	// Request is, for an HTTP server call, the request as the service's
-	// handler got it: once a ServeMux routed it, its Pattern is set.
+	// handler got it: once a ServeMux routed it, its Pattern is set. The
+	// kind may replace it after StartCall (with the same request carrying
+	// the observers' context), so observers read it at EndCall rather than
+	// keep the pointer they saw at StartCall.
 	Request *http.Request
 	// Header is the call's metadata: incoming on a server, outgoing on a
 	// client (an observer injects trace context into it).
@@ -64,8 +67,8 @@ type Call struct {
 	Code int
 	// Message is, for gRPC, the status message of a failed call.
 	Message string
-	// Aborted is true for an HTTP response cut after it began (a panic in
-	// the handler once it had written).
+	// Aborted is true for an HTTP response that was cut: the handler
+	// panicked once it had written, or aborted with http.ErrAbortHandler.
 	Aborted bool
 	// RequestBytes and ResponseBytes are, for HTTP, the bytes of the
 	// request body the handler read and of the response body it wrote.
