@@ -20,8 +20,11 @@ import (
 	"os"
 
 	"github.com/mikros-go/mikros/core"
+	"github.com/mikros-go/mikros/features/env"
 	"github.com/mikros-go/mikros/features/logger"
+	"github.com/mikros-go/mikros/features/metrics"
 	mgrpc "github.com/mikros-go/mikros/kinds/grpc"
+	"github.com/mikros-go/mikros/kinds/grpc/grpctls"
 	mhttp "github.com/mikros-go/mikros/kinds/http"
 	"github.com/mikros-go/mikros/kinds/native"
 	"github.com/mikros-go/mikros/kinds/script"
@@ -42,8 +45,8 @@ func main() {
 // of this repository.
 func builtins() []core.Option {
 	return []core.Option{
-		core.WithKinds(mgrpc.New(), mhttp.New(), native.New(), script.New()),
-		core.WithFeatures(logger.New()),
+		core.WithKinds(mgrpc.New(mgrpc.WithTLS(grpctls.New())), mhttp.New(), native.New(), script.New()),
+		core.WithFeatures(env.New(), logger.New(), metrics.New()),
 	}
 }
 
