@@ -320,3 +320,19 @@ func (k *Kind) Addr() net.Addr {
 // Server returns the gRPC server, once the kind started; nil before. It is
 // for inspection (GetServiceInfo); the kind owns its lifecycle.
 func (k *Kind) Server() *grpclib.Server { return k.server }
+
+// UnaryInterceptor returns the interceptor the kind's server runs every
+// unary call through: recovery and error mapping, inside the call the
+// features that observe calls see when any is enabled. It is valid once
+// the kind is configured, and nil before. Calling it with a method's
+// handler, as generated code does, serves the call as the server would
+// without the transport; benchmarks measure the kind's chain that way.
+func (k *Kind) UnaryInterceptor() grpclib.UnaryServerInterceptor {
+	if k.cfg == nil {
+		return nil
+	}
+	if k.calls != nil {
+		return k.unaryObserved
+	}
+	return k.unary
+}
