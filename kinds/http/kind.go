@@ -168,6 +168,31 @@ func (k *Kind) Addr() net.Addr {
 	return k.ln.Addr()
 }
 
+// Handler returns the handler the kind's server serves: the service's
+// handler inside the kind's wrapper (request id, body limit, recovery, and
+// the call the features that observe calls see, when any is enabled). It
+// is valid once the kind started, and nil before. A request given to it
+// takes the path it takes in the kind's server when its context descends
+// from one that [Kind.ConnContext] made; benchmarks measure the kind's
+// chain that way, without the transport.
+func (k *Kind) Handler() nethttp.Handler {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.srv == nil {
+		return nil
+	}
+	return k.handler
+}
+
+// ConnContext returns the context the kind's server gives a connection,
+// derived from ctx: it is the server's [net/http.Server.ConnContext]. The
+// context of every request read from conn descends from it, which lets the
+// kind find the id of an HTTP/1.x request through its connection, and the
+// observers the connection's local address.
+func (k *Kind) ConnContext(ctx context.Context, conn net.Conn) context.Context {
+	return connContext(ctx, conn)
+}
+
 // Run serves until Stop. It returns nil once Stop closed the server, and
 // Serve's error if serving fails otherwise. ctx is not watched: shutdown
 // cancels it before the kind's Stop, and the requests in flight must be
