@@ -51,8 +51,8 @@ func benchFeature(b *testing.B) *tracing.Feature {
 
 // BenchmarkSDK measures what the SDK itself costs, with the same
 // provider: a server span with no attributes, and one given at its end the
-// five attributes of a gRPC server span. It is the floor under
-// BenchmarkCall.
+// attributes of a gRPC server span (5) or of an HTTP server span (13). It
+// is the floor under BenchmarkCall.
 func BenchmarkSDK(b *testing.B) {
 	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 7070}
 	grpcAttrs := []attribute.KeyValue{
@@ -62,11 +62,26 @@ func BenchmarkSDK(b *testing.B) {
 		attribute.Int("server.port", local.Port),
 		attribute.String("rpc.response.status_code", "OK"),
 	}
+	httpAttrs := []attribute.KeyValue{
+		attribute.String("server.address", "orders.example"),
+		attribute.String("http.request.method", "GET"),
+		attribute.String("url.scheme", "http"),
+		attribute.Int("server.port", 8080),
+		attribute.String("user_agent.original", "orders-client/1.0"),
+		attribute.String("client.address", "192.0.2.1"),
+		attribute.String("url.path", "/orders/42"),
+		attribute.String("http.route", "/orders/{id}"),
+		attribute.String("network.peer.address", "192.0.2.1"),
+		attribute.Int("network.peer.port", 1234),
+		attribute.String("network.protocol.version", "1.1"),
+		attribute.Int("http.response.body.size", 8),
+		attribute.Int("http.response.status_code", 200),
+	}
 	server := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
 	for _, bc := range []struct {
 		name  string
 		attrs []attribute.KeyValue
-	}{{"span", nil}, {"span-5-attributes", grpcAttrs}} {
+	}{{"span", nil}, {"span-5-attributes", grpcAttrs}, {"span-13-attributes", httpAttrs}} {
 		b.Run(bc.name, func(b *testing.B) {
 			tracer := benchFeature(b).TracerProvider().Tracer("bench")
 			ctx := context.Background()

@@ -160,21 +160,26 @@
 //
 // # Seeing traces locally
 //
-// Jaeger receives OTLP on ports 4317 (gRPC) and 4318 (HTTP) and shows
-// traces at http://localhost:16686. It builds from the Go module proxy,
-// as a tool of a module of its own (its go.mod has a replace directive,
-// so go run and go install of it at a version refuse it):
+// Jaeger receives OTLP on localhost:4317 (gRPC) and localhost:4318 (HTTP)
+// and shows traces at http://localhost:16686. It builds from the Go module
+// proxy as a tool of a module of its own (its go.mod has a replace
+// directive, so go run and go install of it at a version refuse it); the
+// first build fetches and compiles a large dependency tree, and takes
+// minutes:
 //
 //	mkdir jaeger && cd jaeger && go mod init jaeger
 //	go get -tool github.com/jaegertracing/jaeger/cmd/jaeger@v1.76.0
 //	go tool jaeger
 //
-// and the service points at it with plain text:
+// The service points at it with plain text, over gRPC:
 //
 //	[features.tracing]
 //	enabled  = true
 //	endpoint = "localhost:4317"
 //	insecure = true
+//
+// or over HTTP, with exporter = "otlp-http" and endpoint =
+// "http://localhost:4318".
 //
 // With exporter = "stdout", the spans are printed instead, one JSON object
 // a line.
