@@ -76,6 +76,11 @@ func (k *caller) Run(ctx context.Context) error {
 	return nil
 }
 
+// tracedService takes the tracer provider the feature provides.
+type tracedService struct {
+	Tracing trace.TracerProvider `mikros:"feature"`
+}
+
 // localAddr is the local address of the connection the served call came on.
 var localAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 7070}
 
@@ -141,11 +146,15 @@ func TestRunExportsToACollector(t *testing.T) {
 				endpoint = %q
 				insecure = true
 			`, tc.exporter, endpoint)
-			svc, err := servicetest.Run(t, &struct{}{}, def,
+			service := &tracedService{}
+			svc, err := servicetest.Run(t, service, def,
 				servicetest.Env(map[string]string{"MIKROS_ENV": "staging"}),
 				core.WithKinds(&caller{}), core.WithFeatures(tracing.New()))
 			if err != nil {
 				t.Fatalf("run: %v\n%s", err, svc.Logs())
+			}
+			if service.Tracing == nil {
+				t.Error("the service's trace.TracerProvider field was not set")
 			}
 			spans, err := rcv.WaitSpans(7, 5*time.Second)
 			if err != nil {
