@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	nethttp "net/http"
@@ -22,7 +23,6 @@ import (
 	"github.com/mikros-go/mikros/core/servicetest"
 	greeterv1 "github.com/mikros-go/mikros/examples/greeter/proto/greeter/v1"
 	merrors "github.com/mikros-go/mikros/features/errors"
-	"github.com/mikros-go/mikros/features/logger"
 	mgrpc "github.com/mikros-go/mikros/kinds/grpc"
 	mhttp "github.com/mikros-go/mikros/kinds/http"
 )
@@ -32,32 +32,91 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // running is the greeter started from its own service.toml, both kinds on
 // loopback ports.
 type running struct {
-	svc     *servicetest.Service
-	conn    *grpc.ClientConn
-	httpURL string
+	svc      *servicetest.Service
+	grpc     *mgrpc.Kind // the service's gRPC kind, for its clients
+	conn     *grpc.ClientConn
+	grpcAddr string
+	httpURL  string
 }
 
-func start(t *testing.T) *running {
+// setup says how a test runs the greeter: what it changes in service.toml
+// and which features it puts in place of the greeter's.
+type setup struct {
+	edits    []edit         // applied to service.toml in order
+	features []core.Feature // replace those of features() with the same name
+	env      map[string]string
+}
+
+// edit sets key, in table, to value (TOML, as written in the file). The
+// key must be in the table already: a test never adds settings the file
+// does not show.
+type edit struct{ table, key, value string }
+
+// enable returns the edit that turns a feature on.
+func enable(feature string) edit { return edit{"features." + feature, "enabled", "true"} }
+
+// start runs the greeter with the features main links, from its
+// service.toml changed as su says, plus a [clients.greeter] table pointing
+// at its own gRPC listener. Both kinds listen on loopback ports, and so
+// does the admin listener.
+func start(t *testing.T, su setup) *running {
 	t.Helper()
-	text, err := os.ReadFile("service.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A short drain keeps the test quick; everything else is the file's.
-	def := strings.Replace(string(text), `drain_delay  = "2s"`, `drain_delay  = "300ms"`, 1)
+	def := definition(t, su.edits...)
 	grpcLn, httpLn := listen(t), listen(t)
+	def += fmt.Sprintf("\n[clients.greeter]\nhost = \"127.0.0.1\"\nport = %d\n", grpcLn.Addr().(*net.TCPAddr).Port)
+	k := mgrpc.New(mgrpc.WithListener(grpcLn))
 	svc := servicetest.Start(t, &greeter{}, def,
-		core.WithKinds(mgrpc.New(mgrpc.WithListener(grpcLn)), mhttp.New(mhttp.WithListener(httpLn))),
-		core.WithFeatures(logger.New()))
+		servicetest.Env(su.env),
+		core.WithKinds(k, mhttp.New(mhttp.WithListener(httpLn))),
+		core.WithFeatures(features()...),
+		core.WithFeatures(su.features...))
 	if err := svc.Err(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("the greeter did not start: %v\n%s", err, svc.Logs())
 	}
 	conn, err := grpc.NewClient(grpcLn.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	return &running{svc: svc, conn: conn, httpURL: "http://" + httpLn.Addr().String()}
+	return &running{svc: svc, grpc: k, conn: conn, grpcAddr: grpcLn.Addr().String(), httpURL: "http://" + httpLn.Addr().String()}
+}
+
+// definition returns the greeter's service.toml with a short drain delay,
+// which keeps the tests quick, and the edits made.
+func definition(t *testing.T, edits ...edit) string {
+	t.Helper()
+	text, err := os.ReadFile("service.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := setKey(t, string(text), edit{"lifecycle", "drain_delay", `"300ms"`})
+	for _, e := range edits {
+		def = setKey(t, def, e)
+	}
+	return def
+}
+
+// setKey replaces the value of e.key in the table [e.table] of the TOML
+// text (the value and its comment, to the end of the line). It fails the
+// test when the table or the key is not there.
+func setKey(t *testing.T, text string, e edit) string {
+	t.Helper()
+	lines := strings.Split(text, "\n")
+	in := false
+	for i, line := range lines {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "[") {
+			in = trimmed == "["+e.table+"]"
+			continue
+		}
+		name, _, ok := strings.Cut(trimmed, "=")
+		if in && ok && strings.TrimSpace(name) == e.key {
+			lines[i] = e.key + " = " + e.value
+			return strings.Join(lines, "\n")
+		}
+	}
+	t.Fatalf("service.toml has no key %s in [%s]", e.key, e.table)
+	return ""
 }
 
 func listen(t *testing.T) net.Listener {
@@ -69,8 +128,17 @@ func listen(t *testing.T) net.Listener {
 	return ln
 }
 
+// httpClient returns a client whose connections are closed when the test
+// ends.
+func httpClient(t *testing.T) *nethttp.Client {
+	t.Helper()
+	tr := &nethttp.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &nethttp.Client{Transport: tr, Timeout: 5 * time.Second}
+}
+
 func TestGRPC(t *testing.T) {
-	r := start(t)
+	r := start(t, setup{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	client := greeterv1.NewGreeterServiceClient(r.conn)
@@ -85,7 +153,7 @@ func TestGRPC(t *testing.T) {
 }
 
 func TestHTTP(t *testing.T) {
-	r := start(t)
+	r := start(t, setup{})
 	tests := []struct {
 		query, contentType string
 		status             int
@@ -117,7 +185,7 @@ func TestHTTP(t *testing.T) {
 // the gRPC health service — turn off when the service is told to stop,
 // while the drain delay keeps it serving.
 func TestHealthFlipsOnStop(t *testing.T) {
-	r := start(t)
+	r := start(t, setup{})
 	health := healthpb.NewHealthClient(r.conn)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
