@@ -23,6 +23,7 @@ import (
 	"github.com/mikros-go/mikros/features/env"
 	"github.com/mikros-go/mikros/features/logger"
 	"github.com/mikros-go/mikros/features/metrics"
+	"github.com/mikros-go/mikros/features/tracing"
 	mgrpc "github.com/mikros-go/mikros/kinds/grpc"
 	"github.com/mikros-go/mikros/kinds/grpc/grpctls"
 	mhttp "github.com/mikros-go/mikros/kinds/http"
@@ -46,7 +47,7 @@ func main() {
 func builtins() []core.Option {
 	return []core.Option{
 		core.WithKinds(mgrpc.New(mgrpc.WithTLS(grpctls.New())), mhttp.New(), native.New(), script.New()),
-		core.WithFeatures(env.New(), logger.New(), metrics.New()),
+		core.WithFeatures(env.New(), logger.New(), metrics.New(), tracing.New()),
 	}
 }
 
