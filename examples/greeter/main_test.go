@@ -45,6 +45,7 @@ type setup struct {
 	edits    []edit         // applied to service.toml in order
 	features []core.Feature // replace those of features() with the same name
 	env      map[string]string
+	grpc     []mgrpc.Option // given to the gRPC kind after its listener
 }
 
 // edit sets key, in table, to value (TOML, as written in the file). The
@@ -64,7 +65,7 @@ func start(t *testing.T, su setup) *running {
 	def := definition(t, su.edits...)
 	grpcLn, httpLn := listen(t), listen(t)
 	def += fmt.Sprintf("\n[clients.greeter]\nhost = \"127.0.0.1\"\nport = %d\n", grpcLn.Addr().(*net.TCPAddr).Port)
-	k := mgrpc.New(mgrpc.WithListener(grpcLn))
+	k := mgrpc.New(append([]mgrpc.Option{mgrpc.WithListener(grpcLn)}, su.grpc...)...)
 	svc := servicetest.Start(t, &greeter{}, def,
 		servicetest.Env(su.env),
 		core.WithKinds(k, mhttp.New(mhttp.WithListener(httpLn))),
