@@ -14,12 +14,33 @@ import (
 	mgrpc "github.com/mikros-go/mikros/kinds/grpc"
 )
 
-// grpcServers starts the same Greeter twice, each on its own loopback
-// port: on a plain gRPC server with the standard health service (bare),
-// and through core with the grpc kind and the logger feature (mikros). It
-// returns a connection to each that already carried a
-// call. Both are stopped when the benchmark ends.
-func grpcServers(b testing.TB) (bare, mikros *grpc.ClientConn) {
+// grpcConns are connections to the same Greeter served three ways.
+type grpcConns struct {
+	// bare: a plain gRPC server with the standard health service.
+	bare *grpc.ClientConn
+	// mikros: the grpc kind run by core with the logger feature.
+	mikros *grpc.ClientConn
+	// observed: the same with tracing and metrics on (package observed).
+	observed *grpc.ClientConn
+	// observedService is the service observed serves.
+	observedService mikros
+}
+
+// each runs f as a sub-benchmark for each server, named bare, mikros and
+// mikros-observed.
+func (c grpcConns) each(b *testing.B, f func(*grpc.ClientConn) func(*testing.B)) {
+	b.Run("bare", f(c.bare))
+	b.Run("mikros", f(c.mikros))
+	b.Run("mikros-observed", f(c.observed))
+}
+
+// grpcServers starts the same Greeter three times, each on its own
+// loopback port: on a plain gRPC server with the standard health service
+// (bare), and through core with the grpc kind and the logger feature,
+// without (mikros) and with (observed) the features that observe calls.
+// It returns a connection to each that already carried a call. All are
+// stopped when the benchmark ends.
+func grpcServers(b testing.TB) grpcConns {
 	b.Helper()
 
 	ln := listen(b)
@@ -28,12 +49,16 @@ func grpcServers(b testing.TB) (bare, mikros *grpc.ClientConn) {
 	(&Greeter{}).RegisterGRPC(s)
 	go func(ln net.Listener) { _ = s.Serve(ln) }(ln)
 	b.Cleanup(s.Stop)
-	bare = grpcClient(b, ln.Addr().String())
+	c := grpcConns{bare: grpcClient(b, ln.Addr().String())}
 
 	ln = listen(b)
-	startMikros(b, &Greeter{}, `"grpc"`, mgrpc.New(mgrpc.WithListener(ln)))
-	mikros = grpcClient(b, ln.Addr().String())
-	return bare, mikros
+	startMikros(b, &Greeter{}, `"grpc"`, mgrpc.New(mgrpc.WithListener(ln)), unobserved)
+	c.mikros = grpcClient(b, ln.Addr().String())
+
+	ln = listen(b)
+	c.observedService = startMikros(b, &Greeter{}, `"grpc"`, mgrpc.New(mgrpc.WithListener(ln)), allObservers)
+	c.observed = grpcClient(b, ln.Addr().String())
+	return c
 }
 
 // grpcClient returns a new connection to addr, warmed up by
@@ -65,35 +90,37 @@ func sayHello(ctx context.Context, c *grpc.ClientConn) error {
 
 // BenchmarkGRPCUnary measures a unary round trip over loopback TCP, client
 // and server in this process, one call after the other on one connection:
-// SayHello on a plain gRPC server (bare) and through the grpc kind in a
-// running service (mikros). The difference is what Mikros adds to a call.
+// SayHello on a plain gRPC server (bare), through the grpc kind in a
+// running service (mikros), and the same with tracing (every call a
+// recorded span) and metrics on (mikros-observed). The differences are
+// what Mikros adds to a call, and what observing it adds.
 func BenchmarkGRPCUnary(b *testing.B) {
-	bare, mikros := grpcServers(b)
 	run := func(c *grpc.ClientConn) func(*testing.B) {
 		return func(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
+			before := cpuTime(b)
 			for b.Loop() {
 				if err := sayHello(ctx, c); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, before)
 		}
 	}
-	b.Run("bare", run(bare))
-	b.Run("mikros", run(mikros))
+	grpcServers(b).each(b, run)
 }
 
 // BenchmarkGRPCUnaryParallel is BenchmarkGRPCUnary with calls in flight at
 // once (parallelism × GOMAXPROCS goroutines), still on one connection:
 // the time per call is the server's throughput, not a round trip.
 func BenchmarkGRPCUnaryParallel(b *testing.B) {
-	bare, mikros := grpcServers(b)
 	run := func(c *grpc.ClientConn) func(*testing.B) {
 		return func(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.SetParallelism(parallelism)
+			before := cpuTime(b)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					if err := sayHello(ctx, c); err != nil {
@@ -102,8 +129,8 @@ func BenchmarkGRPCUnaryParallel(b *testing.B) {
 					}
 				}
 			})
+			reportCPU(b, before)
 		}
 	}
-	b.Run("bare", run(bare))
-	b.Run("mikros", run(mikros))
+	grpcServers(b).each(b, run)
 }

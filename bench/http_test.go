@@ -20,23 +20,50 @@ func (e errAnswer) Error() string { return fmt.Sprintf("unexpected answer %q", s
 // wantBody is the answer to GET /hello?name=Ada.
 const wantBody = `{"message":"Hello, Ada"}` + "\n"
 
-// httpServers starts the same Greeter's handler twice, each on its own
-// loopback port: on a plain net/http server (bare) and through core with
-// the http kind and the logger feature (mikros). It returns the URL of
-// GET /hello?name=Ada on each. Both are stopped when the benchmark ends.
-func httpServers(b testing.TB) (bare, mikros string) {
+// httpURLs are the URLs of GET /hello?name=Ada on the same Greeter's
+// handler served three ways.
+type httpURLs struct {
+	// bare: a plain net/http server (ReadHeaderTimeout only).
+	bare string
+	// mikros: the http kind run by core with the logger feature.
+	mikros string
+	// observed: the same with tracing and metrics on (package observed).
+	observed string
+	// observedService is the service observed is served by.
+	observedService mikros
+}
+
+// each runs f as a sub-benchmark for each server, named bare, mikros and
+// mikros-observed.
+func (u httpURLs) each(b *testing.B, f func(url string) func(*testing.B)) {
+	b.Run("bare", f(u.bare))
+	b.Run("mikros", f(u.mikros))
+	b.Run("mikros-observed", f(u.observed))
+}
+
+// httpServers starts the same Greeter's handler three times, each on its
+// own loopback port: on a plain net/http server (bare), and through core
+// with the http kind and the logger feature, without (mikros) and with
+// (observed) the features that observe calls. All are stopped when the
+// benchmark ends.
+func httpServers(b testing.TB) httpURLs {
 	b.Helper()
+	const path = "/hello?name=Ada"
 
 	ln := listen(b)
 	s := &http.Server{Handler: (&Greeter{}).HTTPHandler(), ReadHeaderTimeout: 5 * time.Second}
 	go func(ln net.Listener) { _ = s.Serve(ln) }(ln)
 	b.Cleanup(func() { _ = s.Close() })
-	bare = "http://" + ln.Addr().String() + "/hello?name=Ada"
+	u := httpURLs{bare: "http://" + ln.Addr().String() + path}
 
 	ln = listen(b)
-	startMikros(b, &Greeter{}, `"http"`, mhttp.New(mhttp.WithListener(ln)))
-	mikros = "http://" + ln.Addr().String() + "/hello?name=Ada"
-	return bare, mikros
+	startMikros(b, &Greeter{}, `"http"`, mhttp.New(mhttp.WithListener(ln)), unobserved)
+	u.mikros = "http://" + ln.Addr().String() + path
+
+	ln = listen(b)
+	u.observedService = startMikros(b, &Greeter{}, `"http"`, mhttp.New(mhttp.WithListener(ln)), allObservers)
+	u.observed = "http://" + ln.Addr().String() + path
+	return u
 }
 
 // httpClient returns a client that keeps its connections alive, enough of
@@ -74,10 +101,10 @@ func get(c *http.Client, url string, buf []byte) error {
 
 // BenchmarkHTTP measures a GET /hello?name=Ada round trip over a loopback
 // keep-alive connection, client and server in this process, one request
-// after the other: the handler on a plain net/http server (bare) and
-// through the http kind in a running service (mikros).
+// after the other: the handler on a plain net/http server (bare), through
+// the http kind in a running service (mikros), and the same with tracing
+// (every request a recorded span) and metrics on (mikros-observed).
 func BenchmarkHTTP(b *testing.B) {
-	bare, mikros := httpServers(b)
 	run := func(url string) func(*testing.B) {
 		return func(b *testing.B) {
 			c := httpClient(b)
@@ -86,27 +113,28 @@ func BenchmarkHTTP(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			before := cpuTime(b)
 			for b.Loop() {
 				if err := get(c, url, buf[:]); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, before)
 		}
 	}
-	b.Run("bare", run(bare))
-	b.Run("mikros", run(mikros))
+	httpServers(b).each(b, run)
 }
 
 // BenchmarkHTTPParallel is BenchmarkHTTP with requests in flight at once
 // (parallelism × GOMAXPROCS goroutines, each on its own keep-alive
 // connection): the time per request is the server's throughput.
 func BenchmarkHTTPParallel(b *testing.B) {
-	bare, mikros := httpServers(b)
 	run := func(url string) func(*testing.B) {
 		return func(b *testing.B) {
 			c := httpClient(b)
 			b.ReportAllocs()
 			b.SetParallelism(parallelism)
+			before := cpuTime(b)
 			b.RunParallel(func(pb *testing.PB) {
 				var buf [64]byte
 				for pb.Next() {
@@ -116,8 +144,8 @@ func BenchmarkHTTPParallel(b *testing.B) {
 					}
 				}
 			})
+			reportCPU(b, before)
 		}
 	}
-	b.Run("bare", run(bare))
-	b.Run("mikros", run(mikros))
+	httpServers(b).each(b, run)
 }

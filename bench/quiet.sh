@@ -4,11 +4,13 @@
 #
 # QUIET is the idle percentage both measured CPUs must reach (90), and
 # QUIET_WAIT the longest wait, in seconds (120); after it the measurement
-# goes ahead, and quiet_misses counts it.
+# goes ahead, and quiet_misses counts it. quiet_idle is the idle
+# percentage measured last, when the wait ended.
 
 QUIET=${QUIET:-90}
 QUIET_WAIT=${QUIET_WAIT:-120}
 quiet_misses=0
+quiet_idle=
 
 # cpu_idle CPU... prints the lowest idle percentage of the given CPUs over
 # the next 0.5s.
@@ -38,6 +40,8 @@ wait_quiet() {
   local deadline=$((SECONDS + QUIET_WAIT)) idle
   while :; do
     idle=$(cpu_idle "$@")
+    # shellcheck disable=SC2034 # read by the scripts that source this one
+    quiet_idle=$idle
     ((idle >= QUIET)) && return 0
     if ((SECONDS >= deadline)); then
       quiet_misses=$((quiet_misses + 1))
