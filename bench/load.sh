@@ -14,6 +14,7 @@
 #   bash bench/load.sh                      # from anywhere in the repository
 #   ROUNDS=10 DURATION=3 STARTS=30 bash bench/load.sh
 #   DECOMPOSE=1 bash bench/load.sh          # and the servers in between
+#   OBSERVED=1 bash bench/load.sh           # and Mikros with tracing and metrics on
 #
 # Settings (environment): ROUNDS load runs per server and protocol (3),
 # DURATION seconds per measured run (5), WARMUP seconds of load before each
@@ -24,7 +25,12 @@
 # greeting through core with the grpc kind and the logger feature only:
 # no HTTP kind, no reflection, no admin listener) for gRPC and start-up,
 # and bench/cmd/barehttp -timeouts (bare, with the limits the http kind
-# sets by default) for HTTP.
+# sets by default: IdleTimeout 120s besides ReadHeaderTimeout 5s, and
+# MaxHeaderBytes 1 MiB; like the kind, no ReadTimeout or WriteTimeout) for
+# HTTP. OBSERVED=1 adds bench/cmd/mikrosobserved, the greeting through
+# core with both kinds and the logger, tracing (every trace recorded, the
+# spans dropped in the process) and metrics features, for both protocols
+# and start-up.
 #
 # Needs Linux with two CPUs or more, go, taskset, curl, and h2load
 # (nghttp2-client) and wrk, which it installs with apt-get when missing and
@@ -51,6 +57,7 @@ MIN_BUSY=${MIN_BUSY:-90}
 MAX_FOREIGN=${MAX_FOREIGN:-10}
 ATTEMPTS=${ATTEMPTS:-3}
 DECOMPOSE=${DECOMPOSE:-0}
+OBSERVED=${OBSERVED:-0}
 
 SERVER_CPU=0
 LOAD_CPU=1
@@ -63,6 +70,11 @@ else
   grpc_servers="bare-grpc greeter"
   http_servers="bare-http greeter"
   start_servers="bare-grpc greeter"
+fi
+if ((OBSERVED)); then
+  grpc_servers+=" mikros-observed"
+  http_servers+=" mikros-observed"
+  start_servers+=" mikros-observed"
 fi
 
 log() { printf '%s\n' "$*" >&2; }
@@ -114,7 +126,8 @@ log "building into $tmp"
 (
   cd "$root"
   timeout 600 go build -o "$tmp/greeter" ./examples/greeter
-  timeout 600 go build -o "$tmp/" ./bench/cmd/baregrpc ./bench/cmd/barehttp ./bench/cmd/mikrosgrpc ./bench/cmd/waitserving
+  timeout 600 go build -o "$tmp/" ./bench/cmd/baregrpc ./bench/cmd/barehttp ./bench/cmd/mikrosgrpc \
+    ./bench/cmd/mikrosobserved ./bench/cmd/waitserving
 )
 
 # set_key FILE TABLE KEY VALUE sets KEY = VALUE in [TABLE] of the TOML
@@ -171,6 +184,43 @@ enabled = true
 address = "127.0.0.1"
 EOF
 
+# mikrosobserved's: both kinds, the admin listener (for the metrics), and
+# tracing recording every trace and metrics on.
+observed_config=$tmp/mikrosobserved.toml
+cat >"$observed_config" <<'EOF'
+name     = "greeter"
+types    = ["grpc", "http"]
+version  = "v0.1.0"
+product  = "bench"
+language = "go"
+
+[log]
+level = "error"
+
+[lifecycle]
+drain_delay = "0s"
+
+[admin]
+address = "127.0.0.1"
+
+[features.logger]
+enabled = true
+
+[features.tracing]
+enabled  = true
+sampler  = "always_on"
+exporter = "none" # replaced: the spans are dropped in the process
+
+[features.metrics]
+enabled = true
+
+[services.grpc]
+address = "127.0.0.1"
+
+[services.http]
+address = "127.0.0.1"
+EOF
+
 # --- ports -------------------------------------------------------------------
 
 used_ports=" "
@@ -195,6 +245,9 @@ free_port ADMIN_PORT
 free_port BARE_GRPC_PORT
 free_port BARE_HTTP_PORT
 free_port MIKROS_GRPC_PORT
+free_port OBSERVED_GRPC_PORT
+free_port OBSERVED_HTTP_PORT
+free_port OBSERVED_ADMIN_PORT
 
 # port_of PROTO SERVER prints the port SERVER serves PROTO on.
 port_of() {
@@ -202,6 +255,8 @@ port_of() {
   grpc/bare-grpc) echo "$BARE_GRPC_PORT" ;;
   grpc/mikros-grpc) echo "$MIKROS_GRPC_PORT" ;;
   grpc/greeter) echo "$GRPC_PORT" ;;
+  grpc/mikros-observed) echo "$OBSERVED_GRPC_PORT" ;;
+  http/mikros-observed) echo "$OBSERVED_HTTP_PORT" ;;
   http/bare-http | http/bare-http-timeouts) echo "$BARE_HTTP_PORT" ;;
   http/greeter) echo "$HTTP_PORT" ;;
   *) die "no port for $1/$2" ;;
@@ -214,6 +269,7 @@ label() {
   bare-grpc | bare-http) echo "bare" ;;
   bare-http-timeouts) echo "bare + the kind's timeouts" ;;
   mikros-grpc) echo "Mikros, grpc kind only" ;;
+  mikros-observed) echo "Mikros, tracing + metrics" ;;
   greeter) echo "greeter" ;;
   esac
 }
@@ -227,6 +283,9 @@ server_cmd() {
   bare-http) echo "$tmp/barehttp -addr 127.0.0.1:$BARE_HTTP_PORT" ;;
   bare-http-timeouts) echo "$tmp/barehttp -addr 127.0.0.1:$BARE_HTTP_PORT -timeouts" ;;
   mikros-grpc) echo "MIKROS_CONFIG=$mikros_config MIKROS_GRPC_PORT=$MIKROS_GRPC_PORT $tmp/mikrosgrpc" ;;
+  mikros-observed)
+    echo "MIKROS_CONFIG=$observed_config MIKROS_GRPC_PORT=$OBSERVED_GRPC_PORT MIKROS_HTTP_PORT=$OBSERVED_HTTP_PORT MIKROS_ADMIN_PORT=$OBSERVED_ADMIN_PORT $tmp/mikrosobserved"
+    ;;
   greeter)
     echo "MIKROS_CONFIG=$config MIKROS_GRPC_PORT=$GRPC_PORT MIKROS_HTTP_PORT=$HTTP_PORT MIKROS_ADMIN_PORT=$ADMIN_PORT $tmp/greeter"
     ;;
@@ -249,9 +308,9 @@ start_server() {
     timeout 15 taskset -c $LOAD_CPU "$tmp/waitserving" -addr "127.0.0.1:$(port_of grpc "$name")" -hello || ok=0
     ;;
   bare-http*) wait_http "http://127.0.0.1:$BARE_HTTP_PORT/hello?name=Ada" || ok=0 ;;
-  greeter)
-    timeout 15 taskset -c $LOAD_CPU "$tmp/waitserving" -addr "127.0.0.1:$GRPC_PORT" -hello || ok=0
-    ((ok)) && { wait_http "http://127.0.0.1:$HTTP_PORT/hello?name=Ada" || ok=0; }
+  greeter | mikros-observed)
+    timeout 15 taskset -c $LOAD_CPU "$tmp/waitserving" -addr "127.0.0.1:$(port_of grpc "$name")" -hello || ok=0
+    ((ok)) && { wait_http "http://127.0.0.1:$(port_of http "$name")/hello?name=Ada" || ok=0; }
     ;;
   esac
   if ((!ok)); then
@@ -550,8 +609,17 @@ if ((DECOMPOSE)); then
 - **Mikros, grpc kind only**: bench/cmd/mikrosgrpc, the bare greeting run by core with
   the grpc kind and the logger feature (errors only): no HTTP kind, no reflection, no
   admin listener.
-- **bare + the kind's timeouts**: barehttp -timeouts, with ReadTimeout 30s, WriteTimeout
-  60s, IdleTimeout 120s and MaxHeaderBytes 1 MiB, the http kind's defaults.
+- **bare + the kind's timeouts**: barehttp -timeouts, with the http kind's defaults:
+  ReadHeaderTimeout 5s, IdleTimeout 120s, MaxHeaderBytes 1 MiB, no ReadTimeout or
+  WriteTimeout.
+EOF
+fi
+if ((OBSERVED)); then
+  cat <<EOF
+- **Mikros, tracing + metrics**: bench/cmd/mikrosobserved, the bare greeting run by core
+  with the grpc and http kinds, the admin listener, and the logger (errors only), tracing
+  (sampler always_on: a recorded span for every call, handed to an exporter that drops
+  each batch in the process) and metrics features.
 EOF
 fi
 cat <<EOF
@@ -657,3 +725,16 @@ printf '| server CPU per gRPC request | ≤ 1.08× | %.3f× | %s |\n' "${ratio[g
 printf '| server CPU per HTTP request | ≤ 1.08× | %.3f× | %s |\n' "${ratio[http/greeter]}" "$(verdict "${ratio[http/greeter]}" 1.08)"
 printf '| exec → SERVING | ≤ 1.2× | %.3f× | %s |\n' "${ratio[start/greeter]}" "$(verdict "${ratio[start/greeter]}" 1.2)"
 printf '| idle RSS | ≤ 1.2× | %.3f× | %s |\n' "${ratio[rss/greeter]}" "$(verdict "${ratio[rss/greeter]}" 1.2)"
+if ((OBSERVED)); then
+  cat <<EOF
+
+With tracing and metrics on (mikrosobserved ÷ bare; no budget):
+
+| measure | ratio to bare |
+|---|---|
+EOF
+  printf '| server CPU per gRPC request | %.3f× |\n' "${ratio[grpc/mikros-observed]}"
+  printf '| server CPU per HTTP request | %.3f× |\n' "${ratio[http/mikros-observed]}"
+  printf '| exec → SERVING | %.3f× |\n' "${ratio[start/mikros-observed]}"
+  printf '| idle RSS | %.3f× |\n' "${ratio[rss/mikros-observed]}"
+fi

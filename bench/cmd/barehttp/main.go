@@ -5,12 +5,13 @@
 //	barehttp -addr 127.0.0.1:8080 [-timeouts]
 //
 // It answers GET /hello?name=Ada with {"message":"Hello, Ada"}. The server
-// sets ReadHeaderTimeout (5s) only; with -timeouts it also sets the other
-// limits the http kind sets by default (ReadTimeout 30s, WriteTimeout 60s,
-// IdleTimeout 120s, MaxHeaderBytes 1 MiB), each of which net/http enforces
-// per request. On SIGTERM
-// or SIGINT it stops and prints how many greetings it answered, as
-// "answered N", on stdout.
+// sets ReadHeaderTimeout (5s) only. With -timeouts it also sets the other
+// limits the http kind sets by default: IdleTimeout 120s, which net/http
+// arms as a read deadline while a keep-alive connection waits for its next
+// request, and MaxHeaderBytes 1 MiB (net/http's own default). Like the
+// kind, it leaves ReadTimeout and WriteTimeout off. On SIGTERM or SIGINT
+// it stops and prints how many greetings it answered, as "answered N", on
+// stdout.
 package main
 
 import (
@@ -31,7 +32,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "the address to listen on")
-	timeouts := flag.Bool("timeouts", false, "set the http kind's default timeouts and header limit")
+	timeouts := flag.Bool("timeouts", false, "also set the http kind's default idle timeout and header limit")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -41,13 +42,7 @@ func main() {
 		log.Fatal(err)
 	}
 	g := &bench.Greeter{}
-	s := &http.Server{Handler: g.HTTPHandler(), ReadHeaderTimeout: 5 * time.Second}
-	if *timeouts {
-		s.ReadTimeout = 30 * time.Second
-		s.WriteTimeout = 60 * time.Second
-		s.IdleTimeout = 120 * time.Second
-		s.MaxHeaderBytes = 1 << 20
-	}
+	s := newServer(g.HTTPHandler(), *timeouts)
 	go func() {
 		<-ctx.Done()
 		_ = s.Close()
@@ -56,4 +51,24 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stdout, "answered %d\n", g.Answered())
+}
+
+// The http kind's defaults ([services.http]), written out here so that the
+// bare server links nothing of Mikros; a test checks them against the
+// kind's.
+const (
+	kindReadHeaderTimeout = 5 * time.Second
+	kindIdleTimeout       = 120 * time.Second
+	kindMaxHeaderBytes    = 1 << 20
+)
+
+// newServer returns the server of h: with ReadHeaderTimeout only, or, with
+// kindDefaults, with every limit the http kind sets by default.
+func newServer(h http.Handler, kindDefaults bool) *http.Server {
+	s := &http.Server{Handler: h, ReadHeaderTimeout: kindReadHeaderTimeout}
+	if kindDefaults {
+		s.IdleTimeout = kindIdleTimeout
+		s.MaxHeaderBytes = kindMaxHeaderBytes
+	}
+	return s
 }
