@@ -285,7 +285,7 @@ func TestGRPCServerSpansMatchOtelgrpc(t *testing.T) {
 			got := waitSpans(t, func() tracetest.SpanStubs { return ours.flush(t) }, trace.SpanKindServer)
 			want := waitSpans(t, refSpans.GetSpans, trace.SpanKindServer)
 			sameSpan(t, got, want, map[attribute.Key]func(string, bool) error{
-				"server.port": either(fmt.Sprintf("INT64:%d", ours.grpcLn().Port), fmt.Sprintf("INT64:%d", ref.grpcLn().Port)),
+				"server.port": either(fmt.Sprintf("INT64:%d", ours.grpcPort()), fmt.Sprintf("INT64:%d", ref.grpcPort())),
 			})
 			if got.Parent.SpanID() != callerParent.SpanID() || !got.Parent.IsRemote() {
 				t.Errorf("parent %v, want the caller's %v", got.Parent, callerParent)
@@ -401,7 +401,7 @@ func TestHTTPServerSpansMatchOtelhttp(t *testing.T) {
 			got := waitSpans(t, func() tracetest.SpanStubs { return ours.flush(t) }, trace.SpanKindServer)
 			want := waitSpans(t, refSpans.GetSpans, trace.SpanKindServer)
 			sameSpan(t, got, want, map[attribute.Key]func(string, bool) error{
-				"server.port": either(fmt.Sprintf("INT64:%d", ours.httpLn().Port), fmt.Sprintf("INT64:%d", tcpAddr(strings.TrimPrefix(tc.ref.URL, "http://")).Port)),
+				"server.port": either(fmt.Sprintf("INT64:%d", ours.httpPort()), fmt.Sprintf("INT64:%d", port(strings.TrimPrefix(tc.ref.URL, "http://")))),
 				"network.peer.port": func(v string, _ bool) error {
 					var port int
 					if _, err := fmt.Sscanf(v, "INT64:%d", &port); err != nil || port <= 0 || port > 65535 {

@@ -6,6 +6,7 @@ import (
 	"net"
 	nethttp "net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,7 +110,7 @@ func TestTracesReachACollector(t *testing.T) {
 				}
 			}
 
-			grpcPort := int64(r.grpcLn().Port)
+			grpcPort := int64(r.grpcPort())
 			rpc := func(code string) map[string]any {
 				return map[string]any{
 					"rpc.system.name":          "grpc",
@@ -144,7 +145,7 @@ func TestTracesReachACollector(t *testing.T) {
 				"url.scheme":                "http",
 				"url.path":                  "/hello",
 				"server.address":            "127.0.0.1",
-				"server.port":               int64(r.httpLn().Port),
+				"server.port":               int64(r.httpPort()),
 				"client.address":            "127.0.0.1",
 				"network.peer.address":      "127.0.0.1",
 				"network.protocol.version":  "1.1",
@@ -171,16 +172,16 @@ func TestTracesReachACollector(t *testing.T) {
 	}
 }
 
-// grpcLn and httpLn are the addresses the kinds listen on.
-func (r *running) grpcLn() *net.TCPAddr { return tcpAddr(r.grpcAddr) }
-func (r *running) httpLn() *net.TCPAddr { return tcpAddr(r.httpURL[len("http://"):]) }
+// grpcPort and httpPort are the ports the kinds listen on.
+func (r *running) grpcPort() int { return port(r.grpcAddr) }
+func (r *running) httpPort() int { return port(strings.TrimPrefix(r.httpURL, "http://")) }
 
-func tcpAddr(hostport string) *net.TCPAddr {
-	addr, err := net.ResolveTCPAddr("tcp", hostport)
-	if err != nil {
-		panic(err)
-	}
-	return addr
+// port returns the port of a loopback "127.0.0.1:port" address; 0 when
+// it has none.
+func port(hostport string) int {
+	_, p, _ := net.SplitHostPort(hostport)
+	n, _ := strconv.Atoi(p)
+	return n
 }
 
 // only returns the one span named name of kind kind, failing the test when
