@@ -56,7 +56,7 @@
 //	                                 sampler = "ratio")       traces recorded, from 0 to 1
 //	batch_timeout          duration  "5s"                     the longest a span waits to be exported
 //	export_timeout         duration  "30s"                    the longest one export may take, retries
-//	                                                          included
+//	                                                          included (see Exports that fail)
 //	max_queue_size         integer   2048                     spans waiting for export; past it, new
 //	                                                          spans are dropped
 //	max_export_batch_size  integer   512                      spans in one export, at most
@@ -129,16 +129,42 @@
 // address and outcome: the feature's samplers do not look at attributes,
 // so none needs them at the start, and the SDK copies them once.
 //
+// # Exports that fail
+//
+// While the service runs, an export that fails in a way that may pass is
+// tried again: over gRPC, the codes UNAVAILABLE, DEADLINE_EXCEEDED,
+// ABORTED, OUT_OF_RANGE, DATA_LOSS, CANCELLED, and RESOURCE_EXHAUSTED when
+// the collector says when to come back; over HTTP, the statuses 429, 502,
+// 503 and 504, and a request that got no answer (a connection refused,
+// reset or timed out; not a certificate refused). The waits between the
+// attempts are drawn at random between half of and the whole of 1s, 2s,
+// 4s, 8s, then 10s each time (0.5–1s, 1–2s, 2–4s, 4–8s, 5–10s), or the
+// wait the collector asks for (gRPC RetryInfo, HTTP Retry-After) when it
+// is longer. An export is given up when it fails in a way that will not
+// pass, or when its next attempt would begin after export_timeout:
+// its spans are dropped. The first export given up is logged, with its
+// error, and no other until one succeeds again, which is logged with the
+// count of the spans dropped in between. Failures are never handed to
+// OpenTelemetry's global error handler. While an export is being retried,
+// the spans that end wait in the queue (max_queue_size).
+//
 // # Stopping
 //
 // Stop exports what is left and shuts the provider down within the stop
-// budget core gives it (the features stop last, after the kinds). Shortly
-// before the deadline (a tenth of the time left, at most 100ms), exports
-// still under way, such as those to a collector that accepts connections
-// and never answers, are cut: Stop returns by the deadline, and logs how
-// many spans were lost. Telemetry that cannot be delivered never fails
-// the service: failed exports are logged (once, until one succeeds again),
-// and Stop returns nil.
+// budget core gives it (the features stop last, after the kinds). Once
+// Stop began, each export is attempted once, without waiting, and an
+// export that was waiting to be tried again is tried at once: a collector
+// that is up gets every span, one that is down (the connection refused)
+// costs the stop no more than that one attempt. Shortly before the
+// deadline (a tenth of the time left, at most 100ms), exports still under
+// way, such as those to a collector that accepts connections and never
+// answers, are cut: Stop returns by the deadline. The spans not exported
+// at stop are counted in one error line, with why the first were not
+// ("tracing: spans were not exported at stop", spans, error, and
+// dropped_before_stop when exports were already failing); when none was
+// lost at stop but exports were failing, a warning counts the spans
+// dropped since the last success. Telemetry that cannot be delivered
+// never fails the service: Stop returns nil.
 //
 // # OpenTelemetry's globals
 //

@@ -132,14 +132,15 @@ func (f *Feature) Start(ctx context.Context) error {
 		sdktrace.WithRawSpanLimits(spanLimits()),
 	}
 	exp := f.exporter
+	var retry retryRule
 	if exp == nil && st.Exporter != ExporterNone {
 		var err error
-		if exp, err = newExporter(ctx, st, f.stdout); err != nil {
+		if exp, retry, err = newExporter(ctx, st, f.stdout); err != nil {
 			return fmt.Errorf("tracing: %s exporter: %w", st.Exporter, err)
 		}
 	}
 	if exp != nil {
-		r.export = wrapExporter(exp, log)
+		r.export = wrapExporter(exp, retry, log)
 		opts = append(opts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(r.export,
 			sdktrace.WithBatchTimeout(st.BatchTimeout),
 			sdktrace.WithExportTimeout(st.ExportTimeout),
@@ -240,12 +241,15 @@ func (f *Feature) Flush(ctx context.Context) error {
 const stopMarginMax = 100 * time.Millisecond
 
 // Stop exports the spans not yet exported and shuts the tracer provider
-// down, within ctx's deadline. An export still under way shortly before
-// the deadline (a collector that does not answer) is cut, and Stop returns
-// by the deadline; the spans not exported are counted in the log, and do
-// not make Stop fail: telemetry that cannot be delivered never fails the
-// service. Stop puts back the globals that were in place before Start
-// (see the package documentation).
+// down, within ctx's deadline. Once Stop began, each export is attempted
+// once, without the waits between attempts of a running service: a
+// collector that refuses the connection costs the stop nothing. An export
+// still under way shortly before the deadline (a collector that does not
+// answer) is cut, and Stop returns by the deadline. The spans not
+// exported are counted in one log line, and do not make Stop fail:
+// telemetry that cannot be delivered never fails the service. Stop puts
+// back the globals that were in place before Start (see the package
+// documentation).
 func (f *Feature) Stop(ctx context.Context) error {
 	r := f.run.Load()
 	if r == nil {
@@ -253,6 +257,7 @@ func (f *Feature) Stop(ctx context.Context) error {
 	}
 	uninstall(r)
 	if r.export != nil {
+		r.export.beginStop()
 		if deadline, ok := ctx.Deadline(); ok {
 			left := time.Until(deadline)
 			t := time.AfterFunc(left-min(left/10, stopMarginMax), r.export.cut)
@@ -263,9 +268,7 @@ func (f *Feature) Stop(ctx context.Context) error {
 	err := r.provider.Shutdown(ctx)
 	if r.export != nil {
 		r.export.cut()
-		if n := r.export.lost.Load(); n > 0 {
-			r.log.Error("tracing: spans were not exported before the stop deadline", "spans", n)
-		}
+		r.export.report()
 	}
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		r.log.Error("tracing: shutdown", "error", err.Error())
