@@ -265,8 +265,8 @@ func TestExportRetries(t *testing.T) {
 			if err := e.ExportSpans(ctx, spansOf(2)); err != nil {
 				t.Errorf("ExportSpans = %v, want nil: failures are logged", err)
 			}
-			if took := time.Since(begin); took > tc.timeout {
-				t.Errorf("the export took %s, over its %s", took, tc.timeout)
+			if took := time.Since(begin); took > tc.timeout+time.Second {
+				t.Errorf("the export took %s, far over its %s", took, tc.timeout)
 			}
 			calls := fake.count()
 			if (tc.calls > 0 && calls != tc.calls) || (tc.calls < 0 && calls < 2) {

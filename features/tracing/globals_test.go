@@ -73,8 +73,11 @@ func TestGlobals(t *testing.T) {
 // TestGlobalsReplacedMeanwhile checks that a provider the program installs
 // while the feature runs is left in place when the feature stops.
 func TestGlobalsReplacedMeanwhile(t *testing.T) {
-	before := otel.GetTracerProvider()
+	before, beforeProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 	defer otel.SetTracerProvider(before)
+	// The feature leaves its propagator too when the provider was
+	// replaced: put back the one from before, for the tests that follow.
+	defer otel.SetTextMapPropagator(beforeProp)
 	f := tracing.New()
 	if err := f.Configure(setup(parse(t, enabled, nil))); err != nil {
 		t.Fatal(err)
