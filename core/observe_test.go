@@ -197,6 +197,29 @@ func (f fillingFeature) Fill(target any) error {
 	return nil
 }
 
+// misconfiguredFiller fails to configure, and fails Fill as a filler that
+// was not configured does.
+type misconfiguredFiller struct{}
+
+func (misconfiguredFiller) Name() string { return "greeting" }
+
+func (misconfiguredFiller) Configure(s *core.Setup) error {
+	return s.Settings.Problem("greeting", "is not a greeting")
+}
+
+func (misconfiguredFiller) Fill(any) error { return errors.New("not configured") }
+
+func TestFillerNotConfigured(t *testing.T) {
+	_, err := servicetest.Run(t, &greeted{}, def(`["k"]`, "[features.greeting]\nenabled = true"),
+		core.WithKinds(&fakeKind{name: "k", j: &journal{}, finish: true}), core.WithFeatures(misconfiguredFiller{}))
+	if core.ExitCode(err) != core.ExitInvalid || !strings.Contains(err.Error(), "is not a greeting") {
+		t.Fatalf("err %v (exit %d), want exit 2 with the feature's problem", err, core.ExitCode(err))
+	}
+	if strings.Contains(err.Error(), "not configured") {
+		t.Errorf("err %v: the field was handed to a feature whose Configure failed", err)
+	}
+}
+
 type greeted struct {
 	Greeting string `mikros:"greeting"`
 }

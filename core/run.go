@@ -35,9 +35,10 @@ type service struct {
 	health *Health
 	mux    *http.ServeMux
 
-	features []Feature    // enabled, in start order
-	calls    CallObserver // the features that observe calls, for the kinds
-	kinds    []Kind       // in types order
+	features []Feature       // enabled, in start order
+	failed   map[string]bool // the enabled features whose Configure failed
+	calls    CallObserver    // the features that observe calls, for the kinds
+	kinds    []Kind          // in types order
 	inject   []reflect.StructField
 	fill     []fillField
 	target   reflect.Value
@@ -141,7 +142,7 @@ func configure(svc any, opts []Option) (*service, error) {
 	problems = append(problems, ps...)
 	if svc != nil {
 		problems = append(problems, decodeSettings(s.def, settings)...)
-		problems = append(problems, fillFields(s.def, s.target, s.fill)...)
+		problems = append(problems, fillFields(s.def, s.target, s.configured(s.fill))...)
 	}
 	if len(problems) > 0 {
 		problems.Sort()
@@ -170,6 +171,21 @@ func (s *service) fillers() map[string]Filler {
 	return fillers
 }
 
+// configured returns the fields whose feature configured: a feature whose
+// Configure failed, already reported, is not asked to fill a field.
+func (s *service) configured(fields []fillField) []fillField {
+	if len(s.failed) == 0 {
+		return fields
+	}
+	var ok []fillField
+	for _, f := range fields {
+		if !s.failed[f.name] {
+			ok = append(ok, f)
+		}
+	}
+	return ok
+}
+
 func (s *service) configureFeatures() definition.Problems {
 	var problems definition.Problems
 	linked := map[string]Feature{}
@@ -193,7 +209,14 @@ func (s *service) configureFeatures() definition.Problems {
 		}
 		enabled[name] = f
 		setup := &Setup{Definition: s.def, Settings: table.Settings, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.adminMux(), Health: s.health}
-		problems = append(problems, configureModule(f, setup, path)...)
+		ps := configureModule(f, setup, path)
+		if len(ps) > 0 {
+			if s.failed == nil {
+				s.failed = map[string]bool{}
+			}
+			s.failed[name] = true
+		}
+		problems = append(problems, ps...)
 	}
 	ordered, ps := order(enabled, s.def)
 	s.features = ordered
