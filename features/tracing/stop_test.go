@@ -423,3 +423,26 @@ export_timeout = "30s"
 		})
 	}
 }
+
+// TestStopTwice stops a feature whose spans could not be exported twice:
+// the second Stop does nothing, and the spans lost are counted once.
+func TestStopTwice(t *testing.T) {
+	f, logs := startedWithLog(t, fmt.Sprintf(`
+[features.tracing]
+enabled  = true
+exporter = "otlp-http"
+endpoint = %q
+`, refusedEndpoint(t, "otlp-http")))
+	call(context.Background(), f, &core.Call{Protocol: "grpc", Method: "/a.B/C", Header: newCarrier()}, nil)
+	for i := range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := f.Stop(ctx)
+		cancel()
+		if err != nil {
+			t.Errorf("Stop %d = %v", i+1, err)
+		}
+	}
+	if n := strings.Count(logs.String(), "spans were not exported at stop"); n != 1 {
+		t.Errorf("%d lines counting the spans lost, want 1:\n%s", n, logs)
+	}
+}

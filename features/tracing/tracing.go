@@ -107,6 +107,8 @@ type run struct {
 	log      *slog.Logger
 
 	calls calls // what the spans of calls share
+
+	stopped atomic.Bool // Stop ran: a second one does nothing
 }
 
 // Start makes the tracer provider, with the service's identity as its
@@ -249,10 +251,10 @@ const stopMarginMax = 100 * time.Millisecond
 // exported are counted in one log line, and do not make Stop fail:
 // telemetry that cannot be delivered never fails the service. Stop puts
 // back the globals that were in place before Start (see the package
-// documentation).
+// documentation). A second Stop of the same run does nothing.
 func (f *Feature) Stop(ctx context.Context) error {
 	r := f.run.Load()
-	if r == nil {
+	if r == nil || r.stopped.Swap(true) {
 		return nil
 	}
 	uninstall(r)
