@@ -39,6 +39,14 @@ func (c *cache[K, V]) get(k K) (V, bool) {
 	return zero, false
 }
 
+// len returns how many keys the map holds.
+func (c *cache[K, V]) len() int {
+	if m := c.m.Load(); m != nil {
+		return len(*m)
+	}
+	return 0
+}
+
 // add returns the value of k, storing the one build makes when the map does
 // not hold it yet.
 func (c *cache[K, V]) add(k K, build func() V) V {
@@ -124,6 +132,7 @@ func splitMethod(full string) (service, method string) {
 type grpcKey struct {
 	method string
 	typ    string
+	past   bool // the key of the methods past maxMethods, method ""
 }
 
 // grpcMethod is what the calls of one gRPC method record into.
@@ -176,15 +185,35 @@ func newGRPCSide(side string, buckets []float64) *grpcSide {
 	}
 }
 
+// maxMethods bounds the methods a side keeps series for. A service calls
+// and registers a fixed set of methods, but a server with an
+// unknown-service handler sees the methods its callers make up: past the
+// bound, calls on methods not seen yet are recorded under unknownLabel.
+const maxMethods = 1024
+
+// unknownLabel is grpc_service and grpc_method of the calls on methods
+// past maxMethods.
+const unknownLabel = "unknown"
+
 // method returns the metrics of a method, resolving them the first time.
 func (g *grpcSide) method(full string, clientStreams, serverStreams bool) *grpcMethod {
-	k := grpcKey{full, grpcType(clientStreams, serverStreams)}
+	k := grpcKey{method: full, typ: grpcType(clientStreams, serverStreams)}
 	if m, ok := g.methods.get(k); ok {
 		return m
 	}
-	k.method = strings.Clone(full)
+	if g.methods.len() >= maxMethods {
+		k = grpcKey{typ: k.typ, past: true}
+		if m, ok := g.methods.get(k); ok {
+			return m
+		}
+	} else {
+		k.method = strings.Clone(full)
+	}
 	return g.methods.add(k, func() *grpcMethod {
-		service, method := splitMethod(k.method)
+		service, method := unknownLabel, unknownLabel
+		if !k.past {
+			service, method = splitMethod(k.method)
+		}
 		m := &grpcMethod{handled: g.handled, labels: [3]string{k.typ, service, method}}
 		m.seconds = g.seconds.WithLabelValues(k.typ, service, method)
 		return m

@@ -252,3 +252,21 @@ func BenchmarkCall(b *testing.B) {
 		})
 	}
 }
+
+// TestMethodsBounded serves calls on more distinct gRPC methods than the
+// bound, as callers can make a server with an unknown-service handler
+// see: the series stay bounded, and every call is still counted.
+func TestMethodsBounded(t *testing.T) {
+	f := started(t)
+	const calls = maxMethods + 100
+	for i := range calls {
+		f.EndCall(context.Background(), &core.Call{Protocol: "grpc", Method: "/s.S/M" + strconv.Itoa(i)})
+	}
+	r := f.run.Load()
+	if n := testutil.CollectAndCount(r.grpcServer.handled); n > maxMethods+1 {
+		t.Errorf("%d series of grpc_server_handled_total after calls on %d methods, want at most %d", n, calls, maxMethods+1)
+	}
+	if got := testutil.ToFloat64(r.grpcServer.handled.WithLabelValues(typeUnary, unknownLabel, unknownLabel, "OK")); got != 100 {
+		t.Errorf("calls past the bound counted %v under the unknown method, want 100", got)
+	}
+}

@@ -45,7 +45,9 @@
 //   - grpc_service and grpc_method: the two parts of the full method
 //     "/greeter.v1.GreeterService/SayHello", greeter.v1.GreeterService and
 //     SayHello (a method not of that form is kept whole in grpc_method,
-//     with grpc_service "unknown");
+//     with grpc_service "unknown"; once a side has seen 1024 methods, as
+//     a server with an unknown-service handler can be made to by its
+//     callers, the calls on methods not seen yet have both "unknown");
 //   - grpc_code: the status code's name as the String method of
 //     google.golang.org/grpc/codes.Code writes it: OK, Canceled, Unknown,
 //     InvalidArgument, DeadlineExceeded, NotFound, AlreadyExists,
