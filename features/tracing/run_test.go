@@ -2,20 +2,11 @@ package tracing_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +116,7 @@ func TestRunExportsToACollector(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {
 				if k == "OTEL_EXPORTER_OTLP_CERTIFICATE" {
-					v = caFile(t)
+					v, _ = servicetest.SelfSignedFiles(t, t.TempDir())
 				}
 				t.Setenv(k, v)
 			}
@@ -236,34 +227,6 @@ func TestRunExportsToACollector(t *testing.T) {
 			}
 		})
 	}
-}
-
-// caFile writes a self-signed CA certificate to a file and returns its
-// path.
-func caFile(t *testing.T) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // one returns the one span named name.

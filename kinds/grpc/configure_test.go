@@ -18,7 +18,7 @@ const noTLS = `this binary does not include TLS for the grpc kind: import "githu
 
 func TestConfigure(t *testing.T) {
 	dir := t.TempDir()
-	cert, key := writeCert(t, dir)
+	cert, key := servicetest.SelfSignedFiles(t, dir)
 	garbage := filepath.Join(dir, "garbage.pem")
 	if err := os.WriteFile(garbage, []byte("not a certificate"), 0o600); err != nil {
 		t.Fatal(err)
