@@ -25,7 +25,7 @@ type Feature interface {
 // background, or running once. The service lists its kinds in types.
 //
 // Besides Name and Run, a kind implements whichever of [Configurer],
-// [Listener], [Starter] and [Stopper] it needs.
+// [Listener], [Starter], [Stopper] and [ServeNotifier] it needs.
 type Kind interface {
 	// Name is the kind's name in types and [services.<kind>].
 	Name() string
@@ -67,6 +67,17 @@ type Starter interface {
 // ctx's deadline and, when ctx is done, release what is left at once.
 type Stopper interface {
 	Stop(ctx context.Context) error
+}
+
+// ServeNotifier is implemented by kinds that serve requests. The service
+// turns ready (/readyz, and every protocol's view of health) only once the
+// Serving channel of every such kind is closed, which the kind does when it
+// accepts and answers requests. A kind that does not implement it counts
+// as serving once its Start returned.
+type ServeNotifier interface {
+	// Serving returns a channel that the kind closes once it serves. It
+	// is called after the kind's Start returned.
+	Serving() <-chan struct{}
 }
 
 // Listener is implemented by kinds that listen on a port.
