@@ -88,10 +88,10 @@
 //
 // # Changing the level at run time
 //
-// The level starts as the log table's level says. The feature mounts zap's level
-// handler at /loglevel on the admin listener (see [admin] in the
-// definition, or MIKROS_ADMIN_PORT); a change applies at once to zap and
-// slog lines alike:
+// The level starts as the log table's level says. The feature serves it at
+// /loglevel on the admin listener (see [admin] in the definition, or
+// MIKROS_ADMIN_PORT): GET reads it, PUT changes it, and a change applies at
+// once to zap and slog lines alike:
 //
 //	$ curl -s localhost:9090/loglevel
 //	{"level":"info"}
@@ -99,6 +99,23 @@
 //	{"level":"debug"}
 //	$ curl -s -X PUT --data-urlencode level=warn localhost:9090/loglevel
 //	{"level":"warn"}
+//	$ curl -s -X PUT -H 'Content-Type: text/plain' -d error localhost:9090/loglevel
+//	{"level":"error"}
+//
+// A PUT body, of at most 1 KiB, is one of:
+//
+//   - a JSON object with one key, {"level":"debug"}, whatever the
+//     Content-Type says when the body starts with "{" (curl -d labels
+//     everything a form);
+//   - a form, level=debug, as application/x-www-form-urlencoded;
+//   - the level alone, debug, as text/plain or without a Content-Type.
+//
+// The levels are debug, info, warn and error, in any case. Anything else is
+// refused and the level stays as it was: a body that is none of these, or
+// names another level, with 400; another Content-Type with 415; a longer
+// body with 413; another method than GET, HEAD or PUT with 405. The reply
+// is always a JSON object, {"level":"debug"} or {"error":"..."}, and the
+// error says what is accepted.
 //
 // The change lasts until the process exits.
 //

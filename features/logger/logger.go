@@ -166,7 +166,7 @@ func (f *Feature) Start(context.Context) error {
 	f.handler = &handler{core: zc, caller: f.settings.Caller, stackLevel: stackLevel, errOut: errOut}
 
 	if s.Admin != nil {
-		s.Admin.Handle("/loglevel", f.level)
+		s.Admin.Handle("/loglevel", levelHandler{level: f.level})
 	}
 	return nil
 }

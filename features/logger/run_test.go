@@ -64,6 +64,9 @@ func TestRun(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		// What curl -d sends, as the README's line does, through core's
+		// admin listener.
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		resp, err := client.Do(req)
 		if err != nil {
 			return err
