@@ -80,4 +80,12 @@
 // for logs and for the service's own code. The message is the one place
 // where the service decides what callers see: [From] gives errors that are
 // not an *Error a generic message, and [Newf] does not wrap.
+//
+// # Panics
+//
+// A server that recovers its handlers' panics logs each with its stack. A
+// [StackLimiter] keeps a panic that repeats on every call from writing the
+// same stack each time: the first of each distinct stack is logged, and the
+// repeats within an interval are counted and reported with the next one
+// logged.
 package errors

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"runtime/debug"
+	"time"
 
 	merrors "github.com/mikros-go/mikros/features/errors"
 )
@@ -77,4 +80,46 @@ func ExampleKind() {
 	// unavailable 14 503
 	// canceled 1 499
 	// not_found unavailable
+}
+
+// A server's recovery logs the stack of each distinct panic once a
+// minute; the repeats in between are counted, and the next line logged
+// says how many there were.
+func ExampleStackLimiter() {
+	panics := merrors.NewStackLimiter(time.Minute)
+	// A log without times and stacks, so that the output is the same on
+	// every run.
+	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "stack" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	serve := func(handler func()) {
+		defer func() {
+			r := recover()
+			if r == nil {
+				return
+			}
+			stack := debug.Stack()
+			ok, suppressed, since := panics.Allow(stack)
+			if !ok {
+				return // counted, reported with the next line logged
+			}
+			attrs := []any{"panic", fmt.Sprint(r), "stack", string(stack)}
+			if suppressed > 0 {
+				attrs = append(attrs, "suppressed", suppressed, "suppressed_since", since)
+			}
+			log.Error("call panicked", attrs...)
+		}()
+		handler()
+	}
+	for i := range 3 {
+		serve(func() { panic(fmt.Sprint("order ", i, " has no lines")) })
+	}
+
+	// Output:
+	// level=ERROR msg="call panicked" panic="order 0 has no lines"
 }
