@@ -127,7 +127,10 @@
 // context's errors answer Canceled and DeadlineExceeded. A status error, as
 // made with google.golang.org/grpc/status, is answered as it is. A handler
 // that panics answers Internal "internal error"; the panic is logged with
-// its stack, and the server carries on.
+// its stack, and the server carries on. A panic that repeats is not logged
+// each time: each distinct stack is logged at most once a minute, and the
+// line logged after repeats counts them ("suppressed", since
+// "suppressed_since"); see merrors.StackLimiter.
 //
 // # Clients
 //

@@ -2,8 +2,10 @@ package grpc
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/mikros-go/mikros/core"
+	merrors "github.com/mikros-go/mikros/features/errors"
 	grpclib "google.golang.org/grpc"
 )
 
@@ -37,4 +39,10 @@ func Observing(k *Kind) bool { return k.observing }
 func ObservedStream(ss grpclib.ServerStream) bool {
 	_, ok := ss.(*streamCall)
 	return ok
+}
+
+// SetPanicLogInterval makes a kind log the stack of one panic at most once
+// per interval, instead of once a minute.
+func SetPanicLogInterval(k *Kind, interval time.Duration) {
+	k.panics = merrors.NewStackLimiter(interval)
 }

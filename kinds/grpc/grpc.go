@@ -11,6 +11,7 @@ import (
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
+	merrors "github.com/mikros-go/mikros/features/errors"
 	grpclib "google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -63,6 +64,8 @@ type Kind struct {
 
 	observing bool // the server's interceptors observe calls
 
+	panics *merrors.StackLimiter // which panic stacks are logged; nil: all
+
 	mu      sync.Mutex
 	conns   map[string]*grpclib.ClientConn
 	stopped bool
@@ -112,7 +115,10 @@ func WithDialOptions(opts ...grpclib.DialOption) Option {
 
 // New returns the gRPC kind, to pass to core.WithKinds.
 func New(opts ...Option) *Kind {
-	k := &Kind{conns: map[string]*grpclib.ClientConn{}}
+	k := &Kind{
+		conns:  map[string]*grpclib.ClientConn{},
+		panics: merrors.NewStackLimiter(panicLogInterval),
+	}
 	for _, o := range opts {
 		o(k)
 	}

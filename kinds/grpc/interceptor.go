@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	merrors "github.com/mikros-go/mikros/features/errors"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -51,9 +52,24 @@ func (k *Kind) stream(srv any, ss grpclib.ServerStream, info *grpclib.StreamServ
 // internalError is what a caller sees of a panic.
 var internalError = merrors.New(merrors.Internal, "internal error")
 
-// recovered logs a handler's panic with its stack and answers Internal.
+// panicLogInterval is how often the stack of one panic is logged at most:
+// a panic that repeats on every call is logged once a minute, with the
+// count of the repeats in between.
+const panicLogInterval = time.Minute
+
+// recovered logs a handler's panic with its stack, unless the kind's
+// limiter counts it as a repeat of one logged less than panicLogInterval
+// ago, and answers Internal. A line logged after repeats says how many
+// were suppressed, and since when.
 func (k *Kind) recovered(method string, r any) error {
-	k.log.Error("grpc call panicked", "method", method, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	stack := debug.Stack()
+	if ok, suppressed, since := k.panics.Allow(stack); ok {
+		attrs := []any{"method", method, "panic", fmt.Sprint(r), "stack", string(stack)}
+		if suppressed > 0 {
+			attrs = append(attrs, "suppressed", suppressed, "suppressed_since", since)
+		}
+		k.log.Error("grpc call panicked", attrs...)
+	}
 	return k.status(internalError)
 }
 
