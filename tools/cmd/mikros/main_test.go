@@ -125,16 +125,53 @@ func TestConformanceCopyIsCurrent(t *testing.T) {
 	}
 }
 
+// TestUsage expects help asked for on stdout with exit status 0, and a
+// command line that is not understood answered on stderr with exit status 2.
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{nil, {"-h"}, {"lint"}, {"check", "a", "b"}} {
-		var stdout, stderr bytes.Buffer
-		if code := run(args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage: mikros check") {
-			t.Errorf("run(%q) = %d, stderr %q", args, code, stderr.String())
-		}
+	const (
+		top   = "usage: mikros <command> [arguments]"
+		check = "usage: mikros check [FILE]"
+	)
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string // the start of stdout; nothing on stderr
+		stderr string // part of stderr; nothing on stdout
+	}{
+		{args: []string{"-h"}, code: 0, stdout: top},
+		{args: []string{"-help"}, code: 0, stdout: top},
+		{args: []string{"--help"}, code: 0, stdout: top},
+		{args: []string{"help"}, code: 0, stdout: top},
+		{args: []string{"help", "help"}, code: 0, stdout: top},
+		{args: []string{"help", "check"}, code: 0, stdout: check},
+		{args: []string{"--help", "check"}, code: 0, stdout: check},
+		{args: []string{"check", "-h"}, code: 0, stdout: check},
+		{args: []string{"check", "--help"}, code: 0, stdout: check},
+		{args: []string{"check", "service.toml", "-help"}, code: 0, stdout: check},
+
+		{args: nil, code: 2, stderr: "mikros: no command given\n\n" + top},
+		{args: []string{"lint"}, code: 2, stderr: `mikros: unknown command "lint"` + "\n\n" + top},
+		{args: []string{"--version"}, code: 2, stderr: `mikros: unknown command "--version"`},
+		{args: []string{"help", "lint"}, code: 2, stderr: `mikros help: unknown command "lint"` + "\n\n" + top},
+		{args: []string{"help", "check", "lint"}, code: 2, stderr: "mikros help: one command at most"},
+		{args: []string{"check", "a", "b"}, code: 2, stderr: "mikros check: one FILE at most, not 2\n\n" + check},
+		{args: []string{"check", "-v"}, code: 2, stderr: "mikros check: unknown flag -v\n\n" + check},
+		{args: []string{"check", "testdata/nope.toml"}, code: 2, stderr: "testdata/nope.toml: cannot read"},
 	}
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"check", "testdata/nope.toml"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "testdata/nope.toml: cannot read") {
-		t.Errorf("missing file: %d %q", code, stderr.String())
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"mikros"}, tt.args...), " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d", code, tt.code)
+			}
+			if tt.stdout != "" && (!strings.HasPrefix(stdout.String(), tt.stdout) || stderr.Len() > 0) {
+				t.Errorf("stdout %q, stderr %q; want stdout to start with %q, nothing on stderr", stdout.String(), stderr.String(), tt.stdout)
+			}
+			if tt.stderr != "" && (!strings.Contains(stderr.String(), tt.stderr) || stdout.Len() > 0) {
+				t.Errorf("stdout %q, stderr %q; want %q on stderr, nothing on stdout", stdout.String(), stderr.String(), tt.stderr)
+			}
+		})
 	}
 }
 
