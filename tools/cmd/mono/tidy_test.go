@@ -434,33 +434,41 @@ func TestCmdTidyFailure(t *testing.T) {
 	}
 }
 
-// TestCmdTidyThirdParty tidies a module that requires gopkg.in/yaml.v3,
-// which the tools module requires too, so that its go.sum is written. It
-// uses the module cache only, and is skipped if the cache lacks the module.
+// TestCmdTidyThirdParty tidies a module that requires a third-party module,
+// so that its go.sum is written, and then a sibling that requires it. The
+// third-party module comes from a file proxy made for the test, into an
+// empty module cache, and the checksum database is not asked about it: the
+// test needs no network and no warm cache.
 func TestCmdTidyThirdParty(t *testing.T) {
-	t.Setenv("GOPROXY", "off")
+	proxy := t.TempDir()
+	tiny := fileProxy(t, proxy, proxyModule{
+		Path:    "example.com/tiny",
+		Version: "v1.2.3",
+		Files: map[string]string{
+			"go.mod":  "module example.com/tiny\n\ngo 1.26.0\n",
+			"tiny.go": "// Package tiny is a third-party module of the tests.\npackage tiny\n",
+		},
+	})[0]
+	offline(t, proxy, "example.com/tiny")
+
 	root := copyFixture(t, "good")
 	writeFile(t, root, "core/go.mod", "module github.com/mikros-go/mikros/core\n\ngo 1.26.0\n\n"+
-		"require gopkg.in/yaml.v3 v3.0.1 // indirect\n")
-	writeFile(t, root, "core/yaml.go", "package core\n\nimport _ \"gopkg.in/yaml.v3\"\n")
+		"require example.com/tiny v1.2.3 // indirect\n")
+	writeFile(t, root, "core/tiny.go", "package core\n\nimport _ \"example.com/tiny\"\n")
 	r, err := loadRepo(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := tidyModule(t.Context(), r, r.Module("core"))
-	if err != nil && strings.Contains(err.Error(), "GOPROXY=off") {
-		t.Skipf("the module cache lacks what gopkg.in/yaml.v3 v3.0.1 needs: %v", err)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantMod := "module github.com/mikros-go/mikros/core\n\ngo 1.26.0\n\nrequire gopkg.in/yaml.v3 v3.0.1\n"
+	wantMod := "module github.com/mikros-go/mikros/core\n\ngo 1.26.0\n\nrequire example.com/tiny v1.2.3\n"
 	if string(res.After.Mod) != wantMod {
 		t.Errorf("tidied go.mod =\n%s\nwant\n%s", res.After.Mod, wantMod)
 	}
-	const sum = "gopkg.in/yaml.v3 v3.0.1 h1:fxVm/GzAzEWqLHuvctI91KS9hhNmmWOoWu0XTYJS7CA=\n"
-	if !res.After.HasSum || !strings.Contains(string(res.After.Sum), sum) {
-		t.Errorf("tidied go.sum lacks %q:\n%s", sum, res.After.Sum)
+	if !res.After.HasSum || string(res.After.Sum) != tiny.Sum {
+		t.Errorf("tidied go.sum =\n%s\nwant\n%s", res.After.Sum, tiny.Sum)
 	}
 	if err := res.write(root); err != nil {
 		t.Fatal(err)
@@ -469,7 +477,7 @@ func TestCmdTidyThirdParty(t *testing.T) {
 		t.Errorf("go.sum written =\n%s\nwant\n%s", data, res.After.Sum)
 	}
 
-	// A sibling that requires core needs yaml.v3's checksums as well.
+	// A sibling that requires core needs the module's checksums as well.
 	r, err = loadRepo(root)
 	if err != nil {
 		t.Fatal(err)
@@ -478,8 +486,8 @@ func TestCmdTidyThirdParty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(res.After.Sum), sum) {
-		t.Errorf("features/logger's tidied go.sum lacks %q:\n%s", sum, res.After.Sum)
+	if !strings.Contains(string(res.After.Sum), tiny.Sum) {
+		t.Errorf("features/logger's tidied go.sum lacks\n%s\n%s", tiny.Sum, res.After.Sum)
 	}
 	if want := "features/logger/go.sum"; !slices.Contains(res.changedFiles(), want) {
 		t.Errorf("changedFiles() = %q, want %s among them", res.changedFiles(), want)
