@@ -38,8 +38,11 @@
 // then stops gracefully: no new call or connection is accepted, and Stop
 // waits for the calls in flight. If they are not done by its deadline
 // (core ends the kinds' stop before the end of the budget, keeping
-// core.StopReserve for OnStop and the features), it cuts them — their contexts are canceled and their clients get
-// Unavailable — and the shutdown reports "calls in flight were cut".
+// core.StopReserve for OnStop and the features), it cuts them — their
+// contexts are canceled and their clients get Unavailable — and the
+// shutdown reports "calls in flight were cut". Stop returns then: it does
+// not wait for handlers that ignore their context, which run on until they
+// return by themselves, their answers going nowhere.
 // Streams that live as long as their client (subscriptions) hold the
 // graceful stop: end them when the service begins draining (watch the
 // *core.Health the service is given for core.Draining). Last, Stop closes

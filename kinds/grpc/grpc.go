@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
@@ -61,6 +62,7 @@ type Kind struct {
 	stop     context.CancelFunc
 	served   chan struct{} // closed when Serve returned
 	serveErr error
+	halted   chan struct{} // closed when Stop is done with the server
 
 	observing bool // the server's interceptors observe calls
 
@@ -238,17 +240,17 @@ func (k *Kind) Start(context.Context) error {
 	if k.health != nil {
 		k.health.Watch(k.follow)
 	}
-	k.served = make(chan struct{})
-	go k.serve()
+	k.served, k.halted = make(chan struct{}), make(chan struct{})
+	go k.serve(k.ln)
 	k.log.Info("grpc listening", "address", k.ln.Addr().String(), "services", k.names)
 	started = true
 	return nil
 }
 
-// serve serves until the server stops.
-func (k *Kind) serve() {
+// serve serves on ln until the server stops.
+func (k *Kind) serve(ln net.Listener) {
 	defer close(k.served)
-	err := k.server.Serve(k.ln)
+	err := k.server.Serve(ln)
 	if !errors.Is(err, grpclib.ErrServerStopped) {
 		k.serveErr = err
 	}
@@ -256,22 +258,35 @@ func (k *Kind) serve() {
 
 // Run returns when the server stopped serving: nil once the kind is
 // stopped, or the error that ended serving (a failing listener), which
-// stops the service.
+// stops the service. It also returns, with nil, when [Kind.Stop] cut the
+// calls in flight and returned while gRPC still waits for handlers that
+// ignore their context (gRPC's Serve returns only once they end).
 func (k *Kind) Run(context.Context) error {
 	if k.served == nil {
 		return errors.New("not started")
 	}
-	<-k.served
-	return k.serveErr
+	select {
+	case <-k.served:
+		return k.serveErr
+	case <-k.halted:
+	}
+	select {
+	case <-k.served:
+		return k.serveErr
+	default:
+		return nil
+	}
 }
 
 // Stop stops serving. It turns the health status to NOT_SERVING, ends the
 // health Watch streams, and stops gracefully: no new call is accepted and
 // Stop waits for the calls in flight. When ctx ends first (core ends the
 // kinds' stop before the end of the budget, see core.StopReserve), it cuts
-// the calls still running, and returns an error saying so. Then it closes the
-// client connections made by [Kind.Client]. Stop is safe to call more than
-// once.
+// the calls still running — closes their connections and cancels their
+// contexts — and returns an error saying so, without waiting for handlers
+// that ignore their context: those run on until they return by themselves,
+// and their answers go nowhere. Then it closes the client connections made
+// by [Kind.Client]. Stop is safe to call more than once.
 func (k *Kind) Stop(ctx context.Context) error {
 	k.mu.Lock()
 	if k.stopped {
@@ -289,26 +304,56 @@ func (k *Kind) Stop(ctx context.Context) error {
 		case <-k.served:
 		case <-ctx.Done():
 		}
+		close(k.halted)
 	}
 	errs = append(errs, k.closeClients())
 	return errors.Join(errs...)
 }
 
-// stopServer stops gracefully until ctx ends, then forcibly. Stop makes
-// GracefulStop return; core bounds the wait for both.
+// forcedStopWait bounds how long Stop waits, once ctx ended, for gRPC's
+// forced stop to close the server's listener and connections. It takes
+// microseconds unless gRPC waits for something that does not end: handlers,
+// with the grpc.WaitForHandlers server option, or a connection still in its
+// handshake.
+const forcedStopWait = 100 * time.Millisecond
+
+// stopServer stops gracefully until ctx ends, then forcibly, and returns
+// once the forced stop closed the connections, or after forcedStopWait.
+//
+// gRPC's GracefulStop returns only when every handler has; its Stop closes
+// the listeners and connections and cancels the calls' contexts, and (but
+// with grpc.WaitForHandlers) does not wait for the handlers. Both run on
+// goroutines of their own, which end when gRPC is done: a handler that
+// ignores its context keeps them until it returns, not Stop.
 func (k *Kind) stopServer(ctx context.Context) error {
-	done := make(chan struct{})
+	graceful := make(chan struct{})
 	go func() {
 		k.server.GracefulStop()
-		close(done)
+		close(graceful)
 	}()
 	select {
-	case <-done:
+	case <-graceful:
 		return nil
 	case <-ctx.Done():
 	}
-	k.server.Stop()
-	<-done
+	select {
+	case <-graceful: // done as ctx ended
+		return nil
+	default:
+	}
+	forced := make(chan struct{})
+	go func() {
+		k.server.Stop()
+		close(forced)
+	}()
+	wait := time.NewTimer(forcedStopWait)
+	defer wait.Stop()
+	select {
+	case <-forced:
+	case <-graceful:
+	case <-wait.C:
+		k.log.Warn("grpc stop: the server did not finish within " + forcedStopWait.String() + " of the cut; left to finish in the background")
+	}
 	err := errors.New("calls in flight were cut: they did not finish within the stop budget")
 	k.log.Error("grpc stop: " + err.Error())
 	return err

@@ -476,6 +476,94 @@ func TestStopCutsCallsAtTheBudget(t *testing.T) {
 	}
 }
 
+// TestForcedStopDoesNotWaitForHandlers stops a kind whose handler ignores
+// its context: once its context ends, Stop cuts the call and returns at
+// once, and Run returns, while the handler sleeps on. gRPC's own Stop waits
+// for handlers too when told to (grpc.WaitForHandlers); the kind's does not.
+func TestForcedStopDoesNotWaitForHandlers(t *testing.T) {
+	const (
+		sleep  = 3 * time.Second
+		budget = 200 * time.Millisecond
+		margin = 400 * time.Millisecond // forcedStopWait, and slack for -race
+	)
+	for _, tt := range []struct {
+		name string
+		opts []grpclib.ServerOption
+	}{
+		{name: "default"},
+		{name: "gRPC waits for handlers", opts: []grpclib.ServerOption{grpclib.WaitForHandlers(true)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			entered := make(chan struct{})
+			returned := make(chan struct{})
+			e := &echo{echo: func(_ context.Context, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
+				defer close(returned)
+				close(entered)
+				time.Sleep(sleep) // deaf to its context
+				return in, nil
+			}}
+			ln := grpckindtest.NewListener(t)
+			conn := ln.Dial(t)
+			k := mgrpc.New(mgrpc.WithListener(ln), mgrpc.WithServerOptions(tt.opts...))
+			svc := servicetest.Start(t, e, definition, core.WithKinds(k))
+			if err := svc.Err(); err != nil {
+				t.Fatal(err)
+			}
+			// The test ends once the handler did, so that goleak sees every
+			// goroutine of the server gone.
+			t.Cleanup(func() { <-returned })
+			result := make(chan error, 1)
+			go func() {
+				_, err := call(context.Background(), conn, "x")
+				result <- err
+			}()
+			<-entered
+
+			ran := make(chan error, 1)
+			go func() { ran <- k.Run(context.Background()) }()
+			ctx, cancel := context.WithTimeout(context.Background(), budget)
+			defer cancel()
+			begin := time.Now()
+			err := k.Stop(ctx)
+			took := time.Since(begin)
+			if err == nil || !strings.Contains(err.Error(), "calls in flight were cut") {
+				t.Errorf("Stop: %v, want the calls cut", err)
+			}
+			if took > budget+margin {
+				t.Errorf("Stop took %s with a %s context: it waited for the handler", took, budget)
+			}
+			select {
+			case err := <-ran:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(margin):
+				t.Errorf("Run did not return within %s of Stop", margin)
+			}
+			select {
+			case err := <-result:
+				if status.Code(err) != codes.Unavailable {
+					t.Errorf("the cut call got %v, want Unavailable", err)
+				}
+			case <-time.After(margin):
+				t.Errorf("the cut call was not answered within %s of Stop", margin)
+			}
+			// Core sees the kind finished, and stops the service.
+			select {
+			case <-svc.Done():
+			case <-time.After(sleep / 2):
+				t.Errorf("the service did not stop after the kind's Run returned")
+			}
+			select {
+			case <-returned:
+				t.Errorf("the handler returned before the test ended: it did not prove anything")
+			default:
+			}
+		})
+	}
+}
+
 func TestPortInUse(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
