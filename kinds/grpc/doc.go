@@ -24,8 +24,10 @@
 // (and the reflection service, when turned on), calls RegisterGRPC, binds
 // its port — a port in use fails the boot, naming the address — and begins
 // serving, so that health checks answer at once, and so do calls (OnStart
-// may make some). The health service (grpc.health.v1) answers for the
-// whole server ("") and for each of the service's gRPC services:
+// may make some). [Kind.Serving] is closed once the server accepts
+// connections, and core waits for it before the service turns ready. The
+// health service (grpc.health.v1) answers for the whole server ("") and
+// for each of the service's gRPC services:
 //
 //   - NOT_SERVING until the service is ready: every kind listens and
 //     OnStart returned;

@@ -152,3 +152,51 @@ port = %d
 	// during OnStart: NOT_SERVING
 	// stopped: <nil>
 }
+
+// waiter is a gRPC service whose OnStart waits for its server to serve.
+type waiter struct{ grpc *mgrpc.Kind }
+
+func (*waiter) RegisterGRPC(grpclib.ServiceRegistrar) {}
+
+func (w *waiter) OnStart(ctx context.Context) error {
+	select {
+	case <-w.grpc.Serving():
+		fmt.Println("serving on", w.grpc.Addr().Network())
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Serving tells when the kind's server accepts connections; core waits
+// for it before the service turns ready.
+func ExampleKind_Serving() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	k := mgrpc.New(mgrpc.WithListener(ln))
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	health := core.NewHealth()
+	health.Watch(func(st core.State) {
+		if st == core.Ready {
+			go stop()
+		}
+	})
+	err = core.Run(ctx, &waiter{grpc: k},
+		core.WithDefinition("service.toml", []byte(`
+name    = "shop"
+types   = ["grpc"]
+version = "v1.0.0"
+product = "demo"
+`)),
+		core.WithKinds(k),
+		core.WithHealth(health),
+		core.WithLogOutput(io.Discard))
+	fmt.Println("stopped:", err)
+	// Output:
+	// serving on tcp
+	// stopped: <nil>
+}

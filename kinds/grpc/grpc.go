@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/mikros-go/mikros/core"
@@ -64,6 +65,8 @@ type Kind struct {
 	serveErr error
 	halted   chan struct{} // closed when Stop is done with the server
 
+	serving chan struct{} // closed once the server accepts connections
+
 	observing bool // the server's interceptors observe calls
 
 	panics *merrors.StackLimiter // which panic stacks are logged; nil: all
@@ -74,11 +77,12 @@ type Kind struct {
 }
 
 var (
-	_ core.Kind       = (*Kind)(nil)
-	_ core.Configurer = (*Kind)(nil)
-	_ core.Listener   = (*Kind)(nil)
-	_ core.Starter    = (*Kind)(nil)
-	_ core.Stopper    = (*Kind)(nil)
+	_ core.Kind          = (*Kind)(nil)
+	_ core.Configurer    = (*Kind)(nil)
+	_ core.Listener      = (*Kind)(nil)
+	_ core.Starter       = (*Kind)(nil)
+	_ core.Stopper       = (*Kind)(nil)
+	_ core.ServeNotifier = (*Kind)(nil)
 )
 
 // Option adjusts a Kind.
@@ -118,8 +122,9 @@ func WithDialOptions(opts ...grpclib.DialOption) Option {
 // New returns the gRPC kind, to pass to core.WithKinds.
 func New(opts ...Option) *Kind {
 	k := &Kind{
-		conns:  map[string]*grpclib.ClientConn{},
-		panics: merrors.NewStackLimiter(panicLogInterval),
+		conns:   map[string]*grpclib.ClientConn{},
+		panics:  merrors.NewStackLimiter(panicLogInterval),
+		serving: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(k)
@@ -241,7 +246,7 @@ func (k *Kind) Start(context.Context) error {
 		k.health.Watch(k.follow)
 	}
 	k.served, k.halted = make(chan struct{}), make(chan struct{})
-	go k.serve(k.ln)
+	go k.serve(&servingListener{Listener: k.ln, serving: k.serving})
 	k.log.Info("grpc listening", "address", k.ln.Addr().String(), "services", k.names)
 	started = true
 	return nil
@@ -255,6 +260,37 @@ func (k *Kind) serve(ln net.Listener) {
 		k.serveErr = err
 	}
 }
+
+// servingListener is the kind's listener as its server sees it: the
+// server's first Accept, which it calls once it serves, closes serving.
+type servingListener struct {
+	net.Listener
+	once    sync.Once
+	serving chan struct{}
+}
+
+// Accept closes l.serving the first time, then waits for and returns the
+// next connection.
+func (l *servingListener) Accept() (net.Conn, error) {
+	l.once.Do(func() { close(l.serving) })
+	return l.Listener.Accept()
+}
+
+// SyscallConn returns the raw connection of the listener under l, so that
+// the server can still read its socket options (for channelz).
+func (l *servingListener) SyscallConn() (syscall.RawConn, error) {
+	if c, ok := l.Listener.(syscall.Conn); ok {
+		return c.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
+}
+
+// Serving returns a channel that is closed once the server accepts
+// connections: after [Kind.Start] bound the listener, as soon as the
+// server's accept loop runs. Core waits for it before the service turns
+// ready. It is never closed when the kind did not start, or stopped
+// before it served.
+func (k *Kind) Serving() <-chan struct{} { return k.serving }
 
 // Run returns when the server stopped serving: nil once the kind is
 // stopped, or the error that ended serving (a failing listener), which

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	grpclib "google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -564,6 +566,9 @@ func TestForcedStopDoesNotWaitForHandlers(t *testing.T) {
 	}
 }
 
+// TestPortInUse: a busy port fails the start with the listener's own
+// error, which names the address and is EADDRINUSE for errors.Is (core adds
+// its hint about MIKROS_GRPC_PORT from it), and logs no Go stack.
 func TestPortInUse(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -576,11 +581,58 @@ func TestPortInUse(t *testing.T) {
 address = "127.0.0.1"
 port = %d
 `, port)
-	svc := servicetest.Start(t, &echo{}, def, core.WithKinds(mgrpc.New()))
+	k := mgrpc.New()
+	svc := servicetest.Start(t, &echo{}, def, core.WithKinds(k))
 	err = svc.Wait()
 	want := fmt.Sprintf("127.0.0.1:%d", port)
 	if core.ExitCode(err) != core.ExitFailure || !strings.Contains(err.Error(), want) {
 		t.Fatalf("got %v, want exit 1 naming %s", err, want)
+	}
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("errors.Is(%v, EADDRINUSE) is false", err)
+	}
+	if op, ok := errors.AsType[*net.OpError](err); !ok || op.Op != "listen" || op.Addr == nil || op.Addr.String() != want {
+		t.Errorf("no *net.OpError of listening on %s in %#v", want, err)
+	}
+	for _, stack := range []string{"goroutine ", "runtime/debug", ".go:"} {
+		if strings.Contains(svc.Logs(), stack) {
+			t.Errorf("the logs hold a Go stack (%q):\n%s", stack, svc.Logs())
+		}
+	}
+	select {
+	case <-k.Serving():
+		t.Error("Serving is closed, but the kind never served")
+	default:
+	}
+}
+
+func TestServing(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := mgrpc.New(mgrpc.WithListener(ln))
+	select {
+	case <-k.Serving():
+		t.Fatal("Serving is closed before the start")
+	default:
+	}
+	svc := servicetest.Start(t, &echo{}, definition, core.WithKinds(k))
+	if err := svc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-k.Serving():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serving is not closed once the service is ready")
+	}
+	conn, err := grpclib.NewClient(ln.Addr().String(), grpclib.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if got, err := call(t.Context(), conn, "hi"); err != nil || got != "hi" {
+		t.Fatalf("once serving: %q %v", got, err)
 	}
 }
 
