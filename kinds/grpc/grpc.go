@@ -192,10 +192,13 @@ func appendProblems(ps definition.Problems, err error) definition.Problems {
 }
 
 // Start builds the server, registers the health service and the
-// service's own, marks them all NOT_SERVING, binds the listener (so that a
-// port in use fails the boot, with the address in the error) and begins
+// service's own, marks them all NOT_SERVING, binds the listener and begins
 // serving: from here on, health checks answer, and so do calls, which
 // OnStart may make.
+//
+// A port in use fails the boot: Start returns the listener's
+// *net.OpError, which names the address and is syscall.EADDRINUSE for
+// errors.Is.
 func (k *Kind) Start(context.Context) error {
 	if k.svc == nil {
 		return errors.New("not configured with a service")
