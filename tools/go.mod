@@ -12,8 +12,8 @@ require (
 	github.com/mikros-go/mikros/kinds/http v0.1.0
 	github.com/mikros-go/mikros/kinds/native v0.1.0
 	github.com/mikros-go/mikros/kinds/script v0.1.0
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/mod v0.43.0
-	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"io"
 
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/mod/semver"
-	"gopkg.in/yaml.v3"
 )
 
 // manifest is the schema of versions.yaml:
