@@ -125,7 +125,8 @@
 //
 // # Exit status
 //
-// mono exits 0 on success, 1 when a command finds a problem or a command it
-// runs fails, and 2 on a usage error. (go run reports every non-zero status
-// of the program it runs as 1.)
+// mono exits 0 on success (help, -h and --help print the usage to stdout
+// and exit 0), 1 when a command finds a problem or a command it runs fails,
+// and 2 on a usage error, with the usage on stderr. (go run reports every
+// non-zero status of the program it runs as 1.)
 package main

@@ -12,7 +12,8 @@ import (
 	"strings"
 )
 
-// usage is printed for -h, help, unknown commands and malformed arguments.
+// usage is printed to stdout for -h, --help and help, and to stderr for
+// unknown commands and malformed arguments.
 const usage = `usage: go run ./tools/cmd/mono <command> [arguments]
 
 Commands:
@@ -102,8 +103,8 @@ func parseArgs(args []string) (invocation, error) {
 // run executes the command line args and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && slices.Contains([]string{"-h", "-help", "--help", "help"}, args[0]) {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
+		fmt.Fprint(stdout, usage)
+		return exitOK
 	}
 	inv, err := parseArgs(args)
 	if err != nil {

@@ -63,8 +63,19 @@ func TestParseArgs(t *testing.T) {
 	}
 }
 
+// TestRunUsage expects help asked for on stdout with exit status 0, and a
+// command line that is not understood answered on stderr with exit status 2.
 func TestRunUsage(t *testing.T) {
-	for _, args := range [][]string{nil, {"-h"}, {"--help"}, {"help"}, {"frobnicate"}, {"list", "extra"}} {
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"--help"}, {"help"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(t.Context(), args, &stdout, &stderr); code != exitOK {
+			t.Errorf("run(%q) = %d, want %d", args, code, exitOK)
+		}
+		if !strings.HasPrefix(stdout.String(), "usage: go run ./tools/cmd/mono") || stderr.Len() > 0 {
+			t.Errorf("run(%q): stdout\n%s\nstderr\n%s\nwant the usage on stdout only", args, &stdout, &stderr)
+		}
+	}
+	for _, args := range [][]string{nil, {"frobnicate"}, {"list", "extra"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(t.Context(), args, &stdout, &stderr); code != exitUsage {
 			t.Errorf("run(%q) = %d, want %d", args, code, exitUsage)
