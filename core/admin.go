@@ -77,6 +77,12 @@ func (a *adminServer) start() {
 	go a.serve()
 }
 
+// stop closes the listener as a lifecycle stop hook does.
+func (a *adminServer) stop(ctx context.Context) error {
+	a.close(ctx)
+	return nil
+}
+
 // close stops accepting, cancels the requests in flight, and waits for
 // their handlers to return, or for ctx to end, whichever comes first.
 func (a *adminServer) close(ctx context.Context) {

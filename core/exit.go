@@ -25,6 +25,10 @@ const (
 	// ExitInvalid: the definition or the configuration is invalid; nothing
 	// was started.
 	ExitInvalid = 2
+	// ExitInterrupted: a signal (or the caller) stopped the service while
+	// it was starting, before it was ready; what had started was stopped
+	// cleanly. A failure while stopping makes it ExitFailure.
+	ExitInterrupted = 3
 )
 
 // ExitCode returns the exit status for an error returned by [Run] or
@@ -36,6 +40,9 @@ func ExitCode(err error) int {
 	var problems definition.Problems
 	if errors.As(err, &problems) {
 		return ExitInvalid
+	}
+	if _, ok := err.(*InterruptedError); ok {
+		return ExitInterrupted
 	}
 	return ExitFailure
 }

@@ -48,6 +48,7 @@ func (s State) String() string {
 // protocol (the gRPC health service, say) through Watch; the admin listener
 // serves it as /livez and /readyz.
 type Health struct {
+	moving   sync.Mutex // held while the state changes: one change at a time
 	mu       sync.Mutex
 	state    State
 	checks   map[string]Checker
@@ -64,23 +65,31 @@ func (h *Health) State() State {
 	return h.state
 }
 
-// set moves to state s and tells the watchers, in the order they watched.
+// set moves to state s. It tells the watchers first, in the order they
+// watched, and only then makes s the state that State, Check and /readyz
+// see: once the service reads as Ready (or Draining), every protocol's
+// view of its health (the gRPC health service, say) already says so too.
 func (h *Health) set(s State) {
+	h.moving.Lock()
+	defer h.moving.Unlock()
 	h.mu.Lock()
 	if h.state == s {
 		h.mu.Unlock()
 		return
 	}
-	h.state = s
 	watchers := append([]func(State){}, h.watchers...)
 	h.mu.Unlock()
 	for _, w := range watchers {
 		w(s)
 	}
+	h.mu.Lock()
+	h.state = s
+	h.mu.Unlock()
 }
 
 // Watch calls fn with every state the service enters from now on, in order,
-// on the goroutine that changes the state. fn must return quickly.
+// on the goroutine that changes the state, just before State, Check and
+// /readyz show the new state. fn must return quickly.
 func (h *Health) Watch(fn func(State)) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mikros-go/mikros/core/definition"
@@ -45,20 +47,15 @@ type service struct {
 
 	phases []Phase // configure, build and start, as they ran
 
-	// What started, for shutdown and rollback.
-	featuresStarted int
-	kindsStarted    int
-	onStarted       bool
-	stopping        bool
-	admin           *adminServer
-	running         map[string]bool
-	results         chan kindResult
-	cancelRun       context.CancelFunc
-}
-
-type kindResult struct {
-	kind string
-	err  error
+	started   []started // what started, in order: what shutdown stops
+	outer     context.Context
+	stopAsked time.Time   // when the stop was requested during start
+	pending   *kindResult // a kind whose Run returned before the service was ready
+	stopping  bool
+	admin     *adminServer
+	running   map[string]bool // the kinds whose Run has not returned
+	results   chan kindResult
+	cancelRun context.CancelFunc
 }
 
 // Run runs svc through the whole lifecycle and returns when it stopped: when
@@ -68,11 +65,27 @@ type kindResult struct {
 // invalid, in which case nothing was started. [ExitCode] turns it into the
 // process's exit status.
 func Run(ctx context.Context, svc any, opts ...Option) error {
-	s, err := configure(svc, opts)
-	if err != nil {
-		return err
+	type result struct {
+		s   *service
+		err error
 	}
-	return s.run(ctx)
+	// configure has no effect but its result: when ctx ends first, it is
+	// left to finish on its own.
+	done := make(chan result, 1)
+	go func() {
+		s, err := configure(svc, opts)
+		done <- result{s, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		return &InterruptedError{Cause: context.Cause(ctx)}
+	}
+	if r.err != nil {
+		return r.err
+	}
+	return r.s.run(ctx)
 }
 
 // Check validates the definition and the environment exactly as [Run]
@@ -308,52 +321,11 @@ func configureModule(m any, setup *Setup, path string) definition.Problems {
 	return nil
 }
 
-// run builds, starts and runs the configured service, then shuts it down.
-func (s *service) run(ctx context.Context) error {
-	startCtx, cancel := context.WithTimeout(ctx, s.def.Lifecycle.StartTimeout)
-	t := time.Now()
-	err := s.build(startCtx)
-	s.phases = append(s.phases, Phase{Name: "build", Start: t, End: time.Now(), Err: err})
-	if err == nil {
-		t = time.Now()
-		err = s.start(startCtx)
-		s.phases = append(s.phases, Phase{Name: "start", Start: t, End: time.Now(), Err: err})
-	}
-	cancel()
-	s.recordStartup(ctx)
-	if err != nil {
-		s.log.Error("start failed; stopping what started", "error", err.Error())
-		return errors.Join(err, s.shutdown(false))
-	}
-	s.health.set(Ready)
-	took := func(i int) time.Duration { return s.phases[i].End.Sub(s.phases[i].Start) }
-	s.log.Info(fmt.Sprintf("service started in %s: configure %s, build %s, start %s",
-		ms(s.phases[2].End.Sub(s.phases[0].Start)), ms(took(0)), ms(took(1)), ms(took(2))))
-
-	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
-	s.cancelRun = cancelRun
-	s.results = make(chan kindResult, len(s.kinds))
-	for _, k := range s.kinds {
-		s.running[k.Name()] = true
-		go s.runKind(runCtx, k)
-	}
-	var runErr error
-	external := false
-	select {
-	case <-ctx.Done():
-		external = true
-		s.log.Info("stopping", "reason", context.Cause(ctx).Error())
-	case r := <-s.results:
-		runErr = s.finished(r)
-	}
-	return errors.Join(runErr, s.shutdown(external))
-}
-
 // recordStartup hands the phases that ran to the started features that
 // record them.
 func (s *service) recordStartup(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
-	for _, f := range s.features[:s.featuresStarted] {
+	for _, f := range s.startedFeatures() {
 		if r, ok := f.(StartupRecorder); ok {
 			func() {
 				defer func() {
@@ -367,34 +339,6 @@ func (s *service) recordStartup(ctx context.Context) {
 	}
 }
 
-// runKind runs one kind's Run and reports its result; a panic is an error.
-func (s *service) runKind(ctx context.Context, k Kind) {
-	var err error
-	defer func() {
-		if r := recover(); r != nil {
-			err = panicked("kind "+k.Name()+" run", r, s.log)
-		}
-		s.results <- kindResult{k.Name(), err}
-	}()
-	err = k.Run(ctx)
-}
-
-// finished records that a kind's Run returned.
-func (s *service) finished(r kindResult) error {
-	delete(s.running, r.kind)
-	if r.err != nil {
-		err := fmt.Errorf("kind %s: %w", r.kind, r.err)
-		s.log.Error("kind failed", "kind", r.kind, "error", r.err.Error())
-		return err
-	}
-	if s.stopping {
-		s.log.Info("kind stopped", "kind", r.kind)
-	} else {
-		s.log.Info("kind finished", "kind", r.kind)
-	}
-	return nil
-}
-
 // build starts the enabled features in order and fills the service's
 // feature fields.
 func (s *service) build(ctx context.Context) error {
@@ -402,11 +346,11 @@ func (s *service) build(ctx context.Context) error {
 	for _, f := range s.features {
 		name := f.Name()
 		if st, ok := f.(Starter); ok {
-			if err := s.hook(ctx, "build", "feature "+name+" start", st.Start); err != nil {
+			if err := s.startHook(ctx, "build", "feature "+name+" start", st.Start); err != nil {
 				return err
 			}
 		}
-		s.featuresStarted++
+		s.record("feature "+name, stageFeatures, f)
 		if lh, ok := f.(LogHandler); ok {
 			s.route.set(lh.LogHandler())
 		}
@@ -436,18 +380,20 @@ func (s *service) start(ctx context.Context) error {
 	}
 	for _, k := range s.kinds {
 		if st, ok := k.(Starter); ok {
-			if err := s.hook(ctx, "start", "kind "+k.Name()+" start", st.Start); err != nil {
-				return err
+			if err := s.startHook(ctx, "start", "kind "+k.Name()+" start", st.Start); err != nil {
+				return s.portHint(k, err)
 			}
 		}
-		s.kindsStarted++
+		s.record("kind "+k.Name(), stageKinds, k)
 	}
 	if h, ok := s.svc.(OnStarter); ok {
-		if err := s.hook(ctx, "start", "service OnStart", h.OnStart); err != nil {
+		if err := s.startHook(ctx, "start", "service OnStart", h.OnStart); err != nil {
 			return err
 		}
 	}
-	s.onStarted = true
+	if h, ok := s.svc.(OnStopper); ok {
+		s.started = append(s.started, started{name: "service OnStop", stage: stageService, stop: h.OnStop})
+	}
 	return nil
 }
 
@@ -468,134 +414,31 @@ func (s *service) serveAdmin() error {
 	}
 	s.admin = newAdminServer(ln, s.mux)
 	s.admin.start()
+	s.started = append(s.started, started{name: "admin listener close", stage: stageAdmin, stop: s.admin.stop})
 	s.log.Info("admin listening", "address", ln.Addr().String())
 	return nil
 }
 
-// shutdown stops, in reverse, everything that started, within the stop
-// budget: readiness off, the drain delay (when the stop came from outside),
-// the kinds, OnStop, the features, and the admin listener last.
-func (s *service) shutdown(drain bool) error {
-	begin := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), s.def.Lifecycle.StopTimeout)
-	defer cancel()
-	var errs []error
-	s.stopping = true
-	s.health.set(Draining)
-	if d := s.def.Lifecycle.DrainDelay; drain && d > 0 && s.kindsStarted > 0 {
-		s.log.Info("draining", "delay", d.String())
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
+// portHint adds to a listening kind's failed Start, when its port is in
+// use, which port it was, where the port came from, and how to move it.
+func (s *service) portHint(k Kind, err error) error {
+	if _, ok := k.(Listener); !ok || !errors.Is(err, syscall.EADDRINUSE) {
+		return err
+	}
+	var t definition.Type
+	for _, e := range s.def.Types {
+		if e.Kind == k.Name() {
+			t = e
 		}
 	}
-	if s.cancelRun != nil {
-		s.cancelRun()
+	port := t.Port
+	if port == 0 {
+		port = k.(Listener).DefaultPort()
 	}
-	// The kinds may take the budget but its last part, StopReserve, which
-	// is kept for OnStop and the features (telemetry is flushed last).
-	deadline, _ := ctx.Deadline()
-	kindsCtx, cancelKinds := context.WithDeadline(ctx, deadline.Add(-StopReserve(s.def.Lifecycle.StopTimeout)))
-	defer cancelKinds()
-	for i := s.kindsStarted - 1; i >= 0; i-- {
-		k := s.kinds[i]
-		if st, ok := k.(Stopper); ok {
-			errs = append(errs, s.hookUntil(ctx, kindsCtx, "shutdown", "kind "+k.Name()+" stop", st.Stop))
-		}
+	from := "the kind's default"
+	if t.PortFrom != "" {
+		from = t.PortFrom
 	}
-	for len(s.running) > 0 {
-		select {
-		case r := <-s.results:
-			errs = append(errs, s.finished(r))
-		case <-ctx.Done():
-			names := sortedNames(s.running)
-			err := fmt.Errorf("kind %s: run did not return within the stop budget (%s); abandoned", joinNames(names), s.def.Lifecycle.StopTimeout)
-			s.log.Error(err.Error())
-			errs = append(errs, err)
-			clear(s.running)
-		}
-	}
-	if h, ok := s.svc.(OnStopper); ok && s.onStarted {
-		errs = append(errs, s.hook(ctx, "shutdown", "service OnStop", h.OnStop))
-	}
-	for i := s.featuresStarted - 1; i >= 0; i-- {
-		f := s.features[i]
-		if st, ok := f.(Stopper); ok {
-			errs = append(errs, s.hook(ctx, "shutdown", "feature "+f.Name()+" stop", st.Stop))
-		}
-	}
-	s.health.set(Stopped)
-	if s.admin != nil {
-		s.admin.close(ctx)
-	}
-	err := errors.Join(errs...)
-	if err != nil {
-		s.log.Error(fmt.Sprintf("service stopped in %s, with errors", ms(time.Since(begin))), "error", err.Error())
-	} else {
-		s.log.Info(fmt.Sprintf("service stopped in %s", ms(time.Since(begin))))
-	}
-	return err
-}
-
-// StopReserve is the part of the stop budget that the kinds' Stop may not
-// use, kept for OnStop and the features: a fifth of stop_timeout, at most
-// five seconds.
-func StopReserve(stopTimeout time.Duration) time.Duration {
-	return min(stopTimeout/5, 5*time.Second)
-}
-
-// hook runs one lifecycle hook under ctx. When ctx ends before the hook
-// returns, the hook is abandoned, named in the log, and its error says so; a
-// panic in the hook is an error too, logged with its stack.
-func (s *service) hook(ctx context.Context, phase, name string, fn func(context.Context) error) error {
-	return s.hookUntil(ctx, ctx, phase, name, fn)
-}
-
-// hookUntil runs fn with the context given, and waits for it until wait
-// ends. A kind's Stop is given a deadline before the end of the stop budget,
-// so that what it returns when forced is still heard, and the rest of the
-// shutdown still has time.
-func (s *service) hookUntil(wait, given context.Context, phase, name string, fn func(context.Context) error) error {
-	ctx := wait
-	begin := time.Now()
-	var err error
-	if given.Err() != nil {
-		err = fmt.Errorf("%s: not run: the %s budget was spent", name, phase)
-		s.log.Error(err.Error())
-	} else {
-		done := make(chan error, 1)
-		go func() {
-			defer func() {
-				if r := recover(); r != nil {
-					done <- panicked(name, r, s.log)
-				}
-			}()
-			if err := fn(given); err != nil {
-				done <- fmt.Errorf("%s: %w", name, err)
-				return
-			}
-			done <- nil
-		}()
-		select {
-		case err = <-done:
-		case <-ctx.Done():
-			err = fmt.Errorf("%s: did not return within its deadline (%s); abandoned", name, ms(time.Since(begin)))
-			s.log.Error(err.Error())
-		}
-	}
-	if s.cfg.observer != nil {
-		s.cfg.observer(Event{Phase: phase, Hook: name, Took: time.Since(begin), Err: err})
-	}
-	return err
-}
-
-// ms rounds a duration for humans.
-func ms(d time.Duration) time.Duration {
-	switch {
-	case d > time.Second:
-		return d.Round(time.Millisecond)
-	case d > time.Millisecond:
-		return d.Round(100 * time.Microsecond)
-	}
-	return d.Round(time.Microsecond)
+	return fmt.Errorf("%w (port %d, from %s, is in use: stop what listens on it, or move the kind with %s)",
+		err, port, from, "MIKROS_"+strings.ToUpper(strings.ReplaceAll(k.Name(), "-", "_"))+"_PORT")
 }

@@ -107,6 +107,8 @@ func Start(t testing.TB, svc any, definition string, opts ...core.Option) *Servi
 	})
 	select {
 	case <-ready:
+		// Watchers hear of a state just before State and /readyz show it.
+		s.WaitState(core.Ready, 5*time.Second)
 	case <-s.done:
 	}
 	return s
