@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
@@ -46,8 +47,14 @@ type Kind struct {
 	handler nethttp.Handler   // next, wrapped by serve
 	calls   core.CallObserver // Setup.Calls: nil when no feature observes calls
 
+	serving chan struct{} // closed once the server accepts connections
+	ran     chan struct{} // closed once Run returned
+	runOnce sync.Once
+	conns   connTracker
+	panics  panicLog
+
 	mu  sync.Mutex
-	ln  net.Listener
+	ln  *listener
 	srv *nethttp.Server
 }
 
@@ -57,6 +64,8 @@ var (
 	_ core.Listener   = (*Kind)(nil)
 	_ core.Starter    = (*Kind)(nil)
 	_ core.Stopper    = (*Kind)(nil)
+
+	_ core.ServeNotifier = (*Kind)(nil)
 )
 
 // Option adjusts a Kind.
@@ -73,7 +82,8 @@ func WithListener(ln net.Listener) Option {
 
 // New returns the http kind, to pass to core.WithKinds.
 func New(opts ...Option) *Kind {
-	k := &Kind{log: slog.Default()}
+	k := &Kind{log: slog.Default(), serving: make(chan struct{}), ran: make(chan struct{})}
+	k.panics.interval = panicLogInterval
 	var seed [8]byte
 	_, _ = rand.Read(seed[:]) // never fails: crypto/rand crashes the program instead
 	hex.Encode(k.idPrefix[:16], seed[:])
@@ -118,7 +128,10 @@ func (k *Kind) Configure(s *core.Setup) error {
 
 // Start asks the service for its handler and binds the listener (address
 // and port, or the one given with [WithListener]), so that a port in use
-// fails the boot with an error that names it.
+// fails the boot with an error that names it. The kind's own listener is
+// a plain TCP one, not Multipath TCP (which Go otherwise uses for
+// listeners on Linux): Stop can hold new connections back only on the
+// former.
 func (k *Kind) Start(ctx context.Context) error {
 	if k.svc == nil {
 		return errors.New("no service: Configure did not run with one")
@@ -131,6 +144,7 @@ func (k *Kind) Start(ctx context.Context) error {
 	if ln == nil {
 		addr := net.JoinHostPort(k.set.Address, strconv.Itoa(k.port))
 		var lc net.ListenConfig
+		lc.SetMultipathTCP(false)
 		var err error
 		if ln, err = lc.Listen(ctx, "tcp", addr); err != nil {
 			return fmt.Errorf("port %d: %w", k.port, err)
@@ -149,10 +163,11 @@ func (k *Kind) Start(ctx context.Context) error {
 		IdleTimeout:       k.set.IdleTimeout,
 		MaxHeaderBytes:    k.set.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(k.log.Handler(), slog.LevelWarn),
-		ConnContext:       connContext,
+		ConnContext:       k.trackedConnContext,
+		ConnState:         k.conns.connState,
 	}
 	k.mu.Lock()
-	k.ln, k.srv = ln, srv
+	k.ln, k.srv = newListener(ln, k.serving), srv
 	k.mu.Unlock()
 	k.log.Info("http listening", "address", ln.Addr().String())
 	return nil
@@ -185,13 +200,29 @@ func (k *Kind) Handler() nethttp.Handler {
 }
 
 // ConnContext returns the context the kind's server gives a connection,
-// derived from ctx: it is the server's [net/http.Server.ConnContext]. The
-// context of every request read from conn descends from it, which lets the
-// kind find the id of an HTTP/1.x request through its connection, and the
-// observers the connection's local address.
+// derived from ctx, as the server's [net/http.Server.ConnContext] does.
+// The context of every request read from conn descends from it, which
+// lets the kind find the id of an HTTP/1.x request through its
+// connection, and the observers the connection's local address. Unlike
+// the server's, it does not count conn among the connections Stop waits
+// for.
 func (k *Kind) ConnContext(ctx context.Context, conn net.Conn) context.Context {
 	return connContext(ctx, conn)
 }
+
+// trackedConnContext is the server's ConnContext: ConnContext, and the
+// connection counted among those that Stop waits for until their first
+// request arrived.
+func (k *Kind) trackedConnContext(ctx context.Context, conn net.Conn) context.Context {
+	c := newConnection(ctx, conn)
+	k.conns.add(conn, c)
+	return c
+}
+
+// Serving returns a channel that is closed once the kind serves: when Run
+// began accepting connections on the listener. It implements
+// [core.ServeNotifier].
+func (k *Kind) Serving() <-chan struct{} { return k.serving }
 
 // Run serves until Stop. It returns nil once Stop closed the server, and
 // Serve's error if serving fails otherwise. ctx is not watched: shutdown
@@ -204,24 +235,56 @@ func (k *Kind) Run(context.Context) error {
 	if srv == nil {
 		return errors.New("not started")
 	}
+	defer k.runOnce.Do(func() { close(k.ran) })
 	if err := srv.Serve(ln); !errors.Is(err, nethttp.ErrServerClosed) {
 		return err
 	}
 	return nil
 }
 
-// Stop stops the server gracefully, as [net/http.Server.Shutdown] does: it
-// closes the listener, closes idle connections, and waits for the requests
-// in flight to finish and their connections to go idle. When ctx ends first
-// (the stop budget is spent), it closes every connection at once and
-// returns an error that says the connections were cut. Handlers still
-// running then are not waited for.
+// Stop stops the server gracefully, in stages, so that no request it
+// accepted goes unanswered:
+//
+//  1. Keep-alives are turned off: every response from now on closes its
+//     connection, and idle keep-alive connections are closed.
+//  2. New connections are held back (on Linux, see below), and the
+//     connections already in the kernel's accept queue, whose clients
+//     have sent their requests, are accepted and served until the queue
+//     is found empty; then the listener is closed. Closing it with
+//     connections in the queue would reset them.
+//  3. Stop waits until no accepted connection is still waiting for its
+//     first request, at most read_header_timeout: net/http's Shutdown
+//     closes such a connection without an answer when its request
+//     arrives after Shutdown began.
+//  4. [net/http.Server.Shutdown]: the requests in flight finish, and
+//     their connections close.
+//
+// Stages 1 to 3 run only when Run began serving. On Linux, a socket
+// filter on the listening socket drops the packets that open new
+// connections during stage 2, so the queue can only shrink; a client
+// whose connection is held back tries again about a second later and is
+// refused, since the listener is closed by then. Elsewhere, and for a
+// listener that takes no filter (not a *net.TCPListener, or a Multipath
+// TCP one: a listener given with [WithListener] from net.Listen on Linux),
+// the queue is drained until it stays empty for 50ms, at most half a
+// second, and a connection that enters it after that is reset when the
+// listener closes. A listener without SetDeadline, such as a TLS one, is
+// closed at once.
+//
+// When ctx ends first (the stop budget is spent), Stop closes every
+// connection at once and returns an error that says the connections were
+// cut. It returns as soon as ctx ends: handlers still running then, even
+// those that ignore their context, are not waited for.
 func (k *Kind) Stop(ctx context.Context) error {
 	k.mu.Lock()
 	srv, ln := k.srv, k.ln
 	k.mu.Unlock()
 	if srv == nil {
 		return nil
+	}
+	defer k.panics.flush(k.log)
+	if ln.isServing() && ctx.Err() == nil {
+		k.drain(ctx, srv, ln)
 	}
 	err := srv.Shutdown(ctx)
 	_ = ln.Close() // when Run never served it; otherwise already closed
@@ -230,4 +293,31 @@ func (k *Kind) Stop(ctx context.Context) error {
 		return fmt.Errorf("requests still in flight when the stop budget ran out; their connections were cut: %w", err)
 	}
 	return nil
+}
+
+// drain runs the stages of Stop before Shutdown: keep-alives off, the
+// accept queue drained and the listener closed, and the wait for the
+// connections that have not had their first request yet.
+func (k *Kind) drain(ctx context.Context, srv *nethttp.Server, ln *listener) {
+	begin := time.Now()
+	srv.SetKeepAlivesEnabled(false)
+	held := ln.beginStop()
+	timer := time.NewTimer(acceptDrainMax)
+	select {
+	case <-ln.drained:
+	case <-k.ran:
+	case <-ctx.Done():
+	case <-timer.C:
+	}
+	timer.Stop()
+	ln.endDrain()
+	drained := time.Since(begin)
+	settled := k.conns.waitFresh(ctx, k.set.ReadHeaderTimeout)
+	k.log.LogAttrs(ctx, slog.LevelInfo, "http stopped accepting connections",
+		slog.Bool("held_back", held),
+		slog.Int64("accepted_while_draining", ln.accepted.Load()),
+		slog.Duration("drain", drained),
+		slog.Duration("first_requests_wait", time.Since(begin)-drained),
+		slog.Int64("waiting_for_first_request", k.conns.waiting()),
+		slog.Bool("all_first_requests_arrived", settled))
 }

@@ -117,19 +117,21 @@ func TestSaneRequestID(t *testing.T) {
 
 // TestNothingAttachedWithoutObserver checks that, with no feature
 // observing calls, an HTTP/1.1 handler gets the request as the server made
-// it: no context of the kind's, no counting body, and RequestID all the
-// same.
+// it: no context of the kind's, RequestID all the same, and the body the
+// server made (http.NoBody) when there is none; a body is read through the
+// kind's requestBody.
 func TestNothingAttachedWithoutObserver(t *testing.T) {
 	type seen struct {
-		exchangeCtx, countingBody bool
-		id                        string
+		exchangeCtx bool
+		body        io.ReadCloser
+		id          string
 	}
 	got := make(chan seen, 1)
 	k := started(t, nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
 		_, x := r.Context().(*exchange)
-		_, counting := r.Body.(*countingBody)
+		body := r.Body
 		_, _ = io.Copy(io.Discard, r.Body)
-		got <- seen{x, counting, RequestID(r.Context())}
+		got <- seen{x, body, RequestID(r.Context())}
 	}))
 	if k.calls != nil {
 		t.Fatalf("Calls = %v, want nil", k.calls)
@@ -155,8 +157,11 @@ func TestNothingAttachedWithoutObserver(t *testing.T) {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			_ = resp.Body.Close()
 			s := <-got
-			if s.exchangeCtx || s.countingBody {
-				t.Errorf("the handler's request has the kind's context: %v, a counting body: %v", s.exchangeCtx, s.countingBody)
+			if s.exchangeCtx {
+				t.Error("the handler's request has the kind's context")
+			}
+			if _, ours := s.body.(*requestBody); tt.body == "" && s.body != nethttp.NoBody || tt.body != "" && !ours {
+				t.Errorf("the handler's body is a %T", s.body)
 			}
 			if s.id == "" || s.id != resp.Header.Get("X-Request-Id") {
 				t.Errorf("RequestID %q, response X-Request-Id %q", s.id, resp.Header.Get("X-Request-Id"))

@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"io"
 	"net"
 	nethttp "net/http"
 	"net/textproto"
@@ -25,6 +24,7 @@ type connection struct {
 
 	local net.Addr                 // the connection's local address
 	cur   atomic.Pointer[exchange] // the HTTP/1.x request served last, or being served
+	fresh bool                     // no request yet; guarded by the kind's connTracker
 }
 
 // connectionKey is the context key under which a connection answers for
@@ -47,9 +47,14 @@ func (c *connection) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// connContext is the server's ConnContext: it gives each connection its
-// state.
+// connContext gives a connection its state, as the server's ConnContext
+// does (see Kind.trackedConnContext).
 func connContext(ctx context.Context, conn net.Conn) context.Context {
+	return newConnection(ctx, conn)
+}
+
+// newConnection returns the state of conn, whose context is ctx.
+func newConnection(ctx context.Context, conn net.Conn) *connection {
 	return &connection{Context: ctx, local: conn.LocalAddr()}
 }
 
@@ -75,7 +80,7 @@ func alone(r *nethttp.Request) *connection {
 type observedExchange struct {
 	exchange
 	call core.Call
-	body countingBody
+	body requestBody
 }
 
 // serveObserved is serve inside a call that the observers of
@@ -86,12 +91,15 @@ func (k *Kind) serveObserved(w nethttp.ResponseWriter, r *nethttp.Request) {
 	ox := &observedExchange{exchange: exchange{Context: r.Context(), kind: k}}
 	x := &ox.exchange
 	x.w.ResponseWriter = w
+	if hasBody(r) {
+		x.body = &ox.body
+	}
 	k.identify(x, w, r)
 	conn := connectionOf(r)
 	var one *connection // conn, when it serves r alone
 	if r.ProtoMajor == 1 && conn != nil {
 		one = conn
-		one.serving(x) // before StartCall: observers may ask for RequestID
+		k.attach(one, x) // before StartCall: observers may ask for RequestID
 	}
 	call := &ox.call
 	call.Protocol = "http"
@@ -115,10 +123,7 @@ func (k *Kind) serveObserved(w nethttp.ResponseWriter, r *nethttp.Request) {
 	if !k.limitBody(x, w, r) {
 		return
 	}
-	if r.Body != nil && r.Body != nethttp.NoBody {
-		ox.body.ReadCloser = r.Body
-		r.Body = &ox.body
-	}
+	x.readThrough(r)
 	k.next.ServeHTTP(&x.w, r)
 }
 
@@ -142,8 +147,14 @@ func (k *Kind) endCall(ctx context.Context, ox *observedExchange) {
 	}
 }
 
-// serving makes x the exchange of the request the connection serves.
-func (c *connection) serving(x *exchange) { c.cur.Store(x) }
+// attach makes x the exchange of the request that c, an HTTP/1.x
+// connection, serves. The connection's first request tells the kind that
+// it no longer waits for one.
+func (k *Kind) attach(c *connection, x *exchange) {
+	if c.cur.Swap(x) == nil {
+		k.conns.answered(c)
+	}
+}
 
 // headerCarrier is a server's [core.Carrier] over a request's headers.
 // Propagators ask for lower-case keys ("traceparent"), which a Header must
@@ -210,16 +221,4 @@ func canonicalKey(key string) string {
 		canonicalKeys.Store(&ks)
 	}
 	return ck
-}
-
-// countingBody counts the bytes the handler read of a request's body.
-type countingBody struct {
-	io.ReadCloser
-	n int64
-}
-
-func (b *countingBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	b.n += int64(n)
-	return n, err
 }

@@ -39,7 +39,65 @@ type exchange struct {
 
 	w    responseWriter
 	kind *Kind
-	id   [1]string // the request's id, as the response header's value: a slice of it allocates nothing
+	id   [1]string    // the request's id, as the response header's value: a slice of it allocates nothing
+	body *requestBody // the request's body as the handler reads it; nil without one
+}
+
+// bodyExchange is the exchange of a request with a body, and the body, in
+// one allocation.
+type bodyExchange struct {
+	exchange
+	body requestBody
+}
+
+// requestBody is a request's body as the handler reads it: it counts the
+// bytes read and remembers how reading ended, so that [Error] can tell a
+// client's mistake from the server's.
+type requestBody struct {
+	io.ReadCloser
+	n   int64 // bytes read
+	err error // the latest error a Read returned, other than io.EOF
+	eof bool  // a Read returned io.EOF: the body ended
+}
+
+func (b *requestBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	if err == io.EOF {
+		b.eof = true
+	} else if err != nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// newExchange returns the exchange of r, with room for its body when it
+// has one.
+func (k *Kind) newExchange(w nethttp.ResponseWriter, r *nethttp.Request) *exchange {
+	var x *exchange
+	if hasBody(r) {
+		bx := &bodyExchange{}
+		x = &bx.exchange
+		x.body = &bx.body
+	} else {
+		x = &exchange{}
+	}
+	x.Context, x.kind, x.w.ResponseWriter = r.Context(), k, w
+	return x
+}
+
+// hasBody reports whether r comes with a body (net/http gives a request
+// without one http.NoBody).
+func hasBody(r *nethttp.Request) bool {
+	return r.Body != nil && r.Body != nethttp.NoBody
+}
+
+// readThrough makes the handler read r's body through x.body.
+func (x *exchange) readThrough(r *nethttp.Request) {
+	if x.body != nil {
+		x.body.ReadCloser = r.Body
+		r.Body = x.body
+	}
 }
 
 // exchangeKey is the context key under which an exchange answers for
@@ -85,18 +143,18 @@ func RequestID(ctx context.Context) string {
 }
 
 // serve is the kind's handler: it gives the request its id, bounds its
-// body, recovers a panic, and calls the service's handler. With an
+// body and reads it through the exchange, recovers a panic, and calls the
+// service's handler. With an
 // observer, serveObserved does the same inside the observed call.
 func (k *Kind) serve(w nethttp.ResponseWriter, r *nethttp.Request) {
 	if k.calls != nil {
 		k.serveObserved(w, r)
 		return
 	}
-	x := &exchange{Context: r.Context(), kind: k}
-	x.w.ResponseWriter = w
+	x := k.newExchange(w, r)
 	k.identify(x, w, r)
 	if c := alone(r); c != nil {
-		c.serving(x)
+		k.attach(c, x)
 	} else {
 		r = r.WithContext(x)
 	}
@@ -104,6 +162,7 @@ func (k *Kind) serve(w nethttp.ResponseWriter, r *nethttp.Request) {
 	if !k.limitBody(x, w, r) {
 		return
 	}
+	x.readThrough(r)
 	k.next.ServeHTTP(&x.w, r)
 }
 
@@ -123,6 +182,7 @@ func (k *Kind) identify(x *exchange, w nethttp.ResponseWriter, r *nethttp.Reques
 // over.
 func (k *Kind) limitBody(x *exchange, w nethttp.ResponseWriter, r *nethttp.Request) bool {
 	if r.ContentLength > k.set.MaxBodyBytes {
+		x.body = nil // not read
 		Error(&x.w, r, &nethttp.MaxBytesError{Limit: k.set.MaxBodyBytes})
 		return false
 	}
@@ -134,11 +194,12 @@ func (k *Kind) limitBody(x *exchange, w nethttp.ResponseWriter, r *nethttp.Reque
 	return true
 }
 
-// recover turns a panic in the handler into a 500 problem, logged once
-// with its stack. When the response had already begun, the connection is
-// cut instead (by panicking with http.ErrAbortHandler, which the server
-// does not log), so that the client cannot take a partial response for a
-// whole one. A panic with http.ErrAbortHandler itself goes on as it is.
+// recover turns a panic in the handler into a 500 problem, logged with
+// its stack unless the kind's panicLog holds the stack back as a repeat.
+// When the response had already begun, the connection is cut instead (by
+// panicking with http.ErrAbortHandler, which the server does not log), so
+// that the client cannot take a partial response for a whole one. A panic
+// with http.ErrAbortHandler itself goes on as it is.
 func (x *exchange) recover(r *nethttp.Request) {
 	v := recover()
 	if v == nil {
@@ -149,8 +210,14 @@ func (x *exchange) recover(r *nethttp.Request) {
 	}
 	p := merrors.New(merrors.Internal, "internal error").Problem()
 	p.Instance = r.URL.Path
-	x.kind.log.LogAttrs(r.Context(), slog.LevelError, "http: panic serving request",
-		append(requestAttrs(x, r, p.Status), slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))...)
+	stack := debug.Stack()
+	if ok, suppressed, since := x.kind.panics.allow(stack); ok {
+		attrs := append(requestAttrs(x, r, p.Status), slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(stack)))
+		if suppressed > 0 {
+			attrs = append(attrs, slog.Int("suppressed", suppressed), slog.Time("suppressed_since", since))
+		}
+		x.kind.log.LogAttrs(r.Context(), slog.LevelError, "http: panic serving request", attrs...)
+	}
 	if x.w.status != 0 {
 		panic(nethttp.ErrAbortHandler)
 	}

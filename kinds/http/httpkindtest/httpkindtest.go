@@ -26,7 +26,8 @@ import (
 )
 
 // Start runs svc with the definition text, as [servicetest.Start] does,
-// with the http kind serving on a new listener on 127.0.0.1. It returns
+// with the http kind serving on a new TCP listener on 127.0.0.1 (not
+// Multipath TCP, as the kind's own). It returns
 // the running service and the base URL of the kind, such as
 // "http://127.0.0.1:41234". opts come after the kind: they may add features
 // and other kinds, or replace the kind with another http kind.
@@ -35,7 +36,11 @@ import (
 // servicetest.Start does: svc.Done is then closed and svc.Err says why.
 func Start(t testing.TB, svc any, definition string, opts ...core.Option) (*servicetest.Service, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// Plain TCP, as the kind binds its own: its stop can then hold new
+	// connections back (see mhttp.Kind.Stop).
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("httpkindtest: listener: %v", err)
 	}
