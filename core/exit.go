@@ -51,12 +51,20 @@ func ExitCode(err error) int {
 // reads the definition from MIKROS_CONFIG (./service.toml by default).
 //
 // SIGTERM and SIGINT begin the shutdown; a second one exits at once with
-// status 1. With MIKROS_CHECK=1 in the environment, Main only validates the
-// definition and the environment, as [RunCheck] does, and exits 0 or 2.
+// status 1. With MIKROS_CHECK=1 (or true, yes, on) in the environment, Main
+// only validates the definition and the environment, as [RunCheck] does,
+// and exits 0 or 2; a value it does not know exits 2 before anything
+// starts.
 //
 // Main leaves the command line alone: the service may parse its own flags.
 func Main(svc any, opts ...Option) {
-	if v := os.Getenv("MIKROS_CHECK"); v == "1" || v == "true" {
+	v, _ := os.LookupEnv("MIKROS_CHECK")
+	check, err := checkMode(v)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(ExitInvalid)
+	}
+	if check {
 		os.Exit(RunCheck(svc, os.Stdout, os.Stderr, opts...))
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
@@ -69,12 +77,25 @@ func Main(svc any, opts ...Option) {
 		fmt.Fprintf(os.Stderr, "received %s again: exiting now\n", signalName(sig))
 		os.Exit(ExitFailure)
 	}()
-	err := Run(ctx, svc, opts...)
+	err = Run(ctx, svc, opts...)
 	var problems definition.Problems
 	if errors.As(err, &problems) {
 		fmt.Fprintln(os.Stderr, problems.Error())
 	}
 	os.Exit(ExitCode(err))
+}
+
+// checkMode reads MIKROS_CHECK: "1", "true", "yes" or "on" ask for a
+// check; "", "0", "false", "no" or "off" for a run. Any other value is an
+// error, so that a misspelled request to check never starts the service.
+func checkMode(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "", "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("MIKROS_CHECK=%q: write 1 to check the definition without starting the service, or 0 (or leave it unset) to run it", v)
 }
 
 func signalName(sig os.Signal) string {

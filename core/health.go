@@ -53,6 +53,7 @@ type Health struct {
 	state    State
 	checks   map[string]Checker
 	watchers []func(State)
+	redact   func(string) string // takes the values from the environment out of /readyz
 }
 
 // NewHealth returns a Health in the Starting state.
@@ -150,7 +151,11 @@ func (h *Health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	case "/readyz":
 		if err := h.Check(r.Context()); err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			msg := err.Error()
+			if h.redact != nil {
+				msg = h.redact(msg)
+			}
+			http.Error(w, msg, http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ok")

@@ -286,7 +286,8 @@ func (s *service) stopStage(st stage, stageEnd time.Time) []error {
 	var errs []error
 	for i, e := range hooks {
 		share := time.Until(stageEnd) / time.Duration(len(hooks)-i)
-		errs = append(errs, s.stopHook(e.name, e.stop, time.Now().Add(max(share, 0))))
+		// The admin listener is core's own, not a module's hook.
+		errs = append(errs, s.stopHook(e.name, e.stop, time.Now().Add(max(share, 0)), st != stageAdmin))
 	}
 	return errs
 }
@@ -336,8 +337,9 @@ func forceWindow(share time.Duration) time.Duration {
 
 // stopHook runs one stop hook on its own goroutine. Its context ends a
 // little before until (see forceWindow), and it is waited for until until;
-// then it is abandoned, named in the log, and its error says so.
-func (s *service) stopHook(name string, fn func(context.Context) error, until time.Time) error {
+// then it is abandoned, named in the log, and its error says so. An
+// observed hook is told to the observer (WithObserver).
+func (s *service) stopHook(name string, fn func(context.Context) error, until time.Time, observed bool) error {
 	begin := time.Now()
 	share := until.Sub(begin)
 	ctx, cancel := context.WithDeadline(context.Background(), until.Add(-forceWindow(share)))
@@ -352,7 +354,9 @@ func (s *service) stopHook(name string, fn func(context.Context) error, until ti
 		err = fmt.Errorf("%s: did not return within its deadline (%s); abandoned", name, ms(time.Since(begin)))
 		s.log.Error(err.Error())
 	}
-	s.observe("shutdown", name, begin, err)
+	if observed {
+		s.observe("shutdown", name, begin, err)
+	}
 	return err
 }
 

@@ -53,6 +53,7 @@ type service struct {
 	pending   *kindResult // a kind whose Run returned before the service was ready
 	stopping  bool
 	admin     *adminServer
+	secrets   *secrets        // the values read from the environment, kept out of every message
 	running   map[string]bool // the kinds whose Run has not returned
 	results   chan kindResult
 	cancelRun context.CancelFunc
@@ -85,7 +86,7 @@ func Run(ctx context.Context, svc any, opts ...Option) error {
 	if r.err != nil {
 		return r.err
 	}
-	return r.s.run(ctx)
+	return r.s.secrets.err(r.s.run(ctx))
 }
 
 // Check validates the definition and the environment exactly as [Run]
@@ -105,7 +106,7 @@ func Check(svc any, opts ...Option) (*definition.Definition, error) {
 // parsed, and every problem found.
 func configure(svc any, opts []Option) (*service, error) {
 	start := time.Now()
-	s := &service{svc: svc, health: NewHealth(), mux: http.NewServeMux(), running: map[string]bool{}}
+	s := &service{svc: svc, health: NewHealth(), mux: http.NewServeMux(), running: map[string]bool{}, secrets: &secrets{}}
 	for _, o := range opts {
 		o(&s.cfg)
 	}
@@ -115,6 +116,7 @@ func configure(svc any, opts []Option) (*service, error) {
 	if s.cfg.lookupEnv == nil {
 		s.cfg.lookupEnv = os.LookupEnv
 	}
+	s.cfg.lookupEnv = s.secrets.lookup(s.cfg.lookupEnv)
 	if s.cfg.logOutput == nil {
 		s.cfg.logOutput = os.Stderr
 	}
@@ -135,15 +137,16 @@ func configure(svc any, opts []Option) (*service, error) {
 		s.def, err = definition.Load(path, dopts)
 	}
 	if s.def == nil {
-		return nil, err
+		return nil, s.secrets.err(err)
 	}
 	var problems definition.Problems
 	errors.As(err, &problems)
+	s.health.redact = s.secrets.redact
 
 	level := new(slog.LevelVar)
 	level.Set(ParseLevel(s.def.Log.Level))
 	s.route = newLogRoute(stdHandler(s.cfg.logOutput, s.def.Log.Format, level).WithAttrs(LogFields(s.def)))
-	s.log = slog.New(&routedHandler{route: s.route})
+	s.log = slog.New(redactingHandler{&routedHandler{route: s.route}, s.secrets})
 	s.mux.Handle("/livez", s.health)
 	s.mux.Handle("/readyz", s.health)
 
@@ -157,8 +160,10 @@ func configure(svc any, opts []Option) (*service, error) {
 		problems = append(problems, decodeSettings(s.def, settings)...)
 		problems = append(problems, fillFields(s.def, s.target, s.configured(s.fill))...)
 	}
+	s.secrets.problems(s.def.Warnings)
 	if len(problems) > 0 {
 		problems.Sort()
+		s.secrets.problems(problems)
 		return s, problems
 	}
 	for _, w := range s.def.Warnings {

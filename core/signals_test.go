@@ -33,6 +33,8 @@ func mainProcess(mode string) {
 	switch mode {
 	case "invalid":
 		text = def(`["k"]`, "colour = \"blue\"")
+	case "slowstart":
+		core.Main(slowStart{}, core.WithDefinition("service.toml", []byte(text)), core.WithKinds(&fakeKind{name: "k", j: &journal{}}))
 	case "clean":
 		core.Main(nil, core.WithDefinition("service.toml", []byte(text)), core.WithKinds(&fakeKind{name: "k", j: &journal{}}))
 	}
@@ -123,4 +125,49 @@ func TestSignals(t *testing.T) {
 			t.Errorf("err %v, output:\n%s", err, out)
 		}
 	})
+	for _, tt := range []struct {
+		value string
+		code  int
+		want  string
+	}{
+		{"yes", 0, "service.toml: valid"},
+		{"ON", 0, "service.toml: valid"},
+		{"yess", 2, `MIKROS_CHECK="yess": write 1 to check`},
+		{"2", 2, `MIKROS_CHECK="2"`},
+	} {
+		t.Run("MIKROS_CHECK="+tt.value, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "CORE_TEST_MAIN=hang", "MIKROS_CHECK="+tt.value)
+			out, _ := cmd.CombinedOutput()
+			if code := cmd.ProcessState.ExitCode(); code != tt.code || !strings.Contains(string(out), tt.want) || strings.Contains(string(out), "started") {
+				t.Errorf("exit status %d, output:\n%s", code, out)
+			}
+		})
+	}
+	t.Run("SIGTERM while starting exits 3 and says so", func(t *testing.T) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "CORE_TEST_MAIN=slowstart")
+		var out strings.Builder
+		cmd.Stderr = &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill() })
+		time.Sleep(500 * time.Millisecond) // OnStart now waits for its context
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if code := exitCode(t, cmd, 10*time.Second); code != core.ExitInterrupted {
+			t.Errorf("exit status %d, want %d:\n%s", code, core.ExitInterrupted, out.String())
+		}
+		if !strings.Contains(out.String(), "stop requested while starting") || strings.Contains(out.String(), "abandoned") {
+			t.Errorf("output:\n%s", out.String())
+		}
+	})
+}
+
+// slowStart is a service whose OnStart waits for its context.
+type slowStart struct{}
+
+func (slowStart) OnStart(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
 }
