@@ -86,6 +86,12 @@ func (s *service) run(ctx context.Context) error {
 		took := func(i int) time.Duration { return s.phases[i].End.Sub(s.phases[i].Start) }
 		s.log.Info(fmt.Sprintf("service started in %s: configure %s, build %s, start %s",
 			ms(s.phases[2].End.Sub(s.phases[0].Start)), ms(took(0)), ms(took(1)), ms(took(2))))
+		for _, k := range s.kinds {
+			if _, ok := k.(ServeNotifier); !ok {
+				s.running[k.Name()] = true
+				go s.runKind(s.runCtx, k)
+			}
+		}
 	}
 
 	var runErr error
@@ -154,17 +160,20 @@ func (e *InterruptedError) Error() string {
 // because the stop was requested.
 var errInterrupted = errors.New("the stop was requested")
 
-// serve lets every kind run, and waits until every kind that tells when it
-// serves ([ServeNotifier]) does, within the start deadline. A kind whose
-// Run returns first is kept in s.pending: the service then never turns
-// ready, and shuts down.
+// serve runs the kinds that tell when they serve ([ServeNotifier]), and
+// waits until every one of them does, within the start deadline. A kind
+// whose Run returns first is kept in s.pending: the service then never
+// turns ready, and shuts down. The other kinds run once the service is
+// ready (runOthers).
 func (s *service) serve(ctx context.Context) error {
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
-	s.cancelRun = cancelRun
+	s.runCtx, s.cancelRun = runCtx, cancelRun
 	s.results = make(chan kindResult, len(s.kinds))
 	for _, k := range s.kinds {
-		s.running[k.Name()] = true
-		go s.runKind(runCtx, k)
+		if _, ok := k.(ServeNotifier); ok {
+			s.running[k.Name()] = true
+			go s.runKind(runCtx, k)
+		}
 	}
 	for _, k := range s.kinds {
 		n, ok := k.(ServeNotifier)

@@ -56,6 +56,7 @@ type service struct {
 	secrets   *secrets        // the values read from the environment, kept out of every message
 	running   map[string]bool // the kinds whose Run has not returned
 	results   chan kindResult
+	runCtx    context.Context // the kinds' Run context, canceled when shutdown begins
 	cancelRun context.CancelFunc
 }
 
