@@ -17,11 +17,18 @@
 //	    arrives, or the caller's context ends.
 //	  - shutdown turns readiness off, waits the drain delay, stops the kinds in
 //	    reverse order, runs OnStop, and stops the features in reverse order,
-//	    all within the stop budget.
+//	    all within the stop budget, cut so that no part can take another's
+//	    share (see [StopReserve]).
 //
 // Only what started is stopped, and a failure while starting stops what had
-// already started. Every hook runs under a context with a deadline; a hook
-// that overruns is named in the log.
+// already started; so does a stop requested while starting, which makes
+// [Run] return an [InterruptedError]. Every hook runs under a context with a
+// deadline; a hook that overruns is named in the log. The service turns
+// ready once every kind that serves ([ServeNotifier]) does.
+//
+// Every value read from the environment is kept out of every message that
+// leaves through core: log lines, problems, Run's error and /readyz say
+// [Redacted] in its place.
 //
 // Kinds and features are plugged in with [WithKinds] and [WithFeatures]; the
 // built-in ones and those written in other repositories use exactly the same
