@@ -64,7 +64,10 @@
 //     the [log.attributes] sorted by key
 //   - the line's own fields, in the order given
 //   - stacktrace: at and above stacktrace_level; one frame after the other,
-//     each its function, a newline and a tab, then file:line
+//     each its function, a newline and a tab, then file:line. Lines the
+//     framework writes itself (core, the kinds, the features: a port in
+//     use, a hook that overran) carry none: they name what failed, and a
+//     kind that reports a panic gives the panic's own stack.
 //
 // For example:
 //

@@ -6,9 +6,12 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/mikros-go/mikros/core"
 )
 
 // handler is the slog.Handler core routes its logger through. It writes
@@ -45,7 +48,7 @@ func (h *handler) Handle(_ context.Context, r slog.Record) error {
 		frame, _ := runtime.CallersFrames([]uintptr{r.PC}).Next()
 		ce.Caller = zapcore.EntryCaller{Defined: frame.PC != 0, PC: frame.PC, File: frame.File, Line: frame.Line, Function: frame.Function}
 	}
-	if ce.Level >= h.stackLevel {
+	if ce.Level >= h.stackLevel && !framework(r.PC) {
 		ce.Stack = stackFrom(r.PC)
 	}
 	fs := make([]zapcore.Field, 0, r.NumAttrs()+len(h.groups))
@@ -168,6 +171,39 @@ func zapLevel(l slog.Level) zapcore.Level {
 // the outermost runtime frame), starting at the frame of pc, the code that
 // logged. Without pc, or when pc
 // is not on the stack, it starts at stackFrom's caller.
+// frameworkPackages are the import path prefixes of the framework's own
+// modules: core, its kinds and features.
+var frameworkPackages = []string{
+	core.ModulePath + "/core",
+	core.ModulePath + "/kinds/",
+	core.ModulePath + "/features/",
+}
+
+// framework reports whether the line was logged by the framework's own
+// code. Such a line names what failed (a port in use, a hook that
+// overran) and where in the definition; a stack of the framework's code
+// would tell an operator nothing more, and makes an ordinary failure look
+// like a crash. A kind that reports a panic adds the panic's stack itself.
+func framework(pc uintptr) bool {
+	if pc == 0 {
+		return false
+	}
+	fn := runtime.FuncForPC(pc)
+	if fn == nil {
+		return false
+	}
+	if file, _ := fn.FileLine(pc); strings.HasSuffix(file, "_test.go") {
+		return false // a test of the framework logs as a service does
+	}
+	name := fn.Name()
+	for _, p := range frameworkPackages {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func stackFrom(pc uintptr) string {
 	pcs := make([]uintptr, 64)
 	for {
