@@ -23,30 +23,108 @@ type decoder struct {
 	src      *source
 	file     string
 	problems Problems
-	// secret reports whether the value at a key path came from the
-	// environment; such values are never shown in a message.
-	secret func(path []string) bool
+	// fields caches fieldsOf, for the tables of an array.
+	fields map[reflect.Type]structFields
 }
 
 // at is where a value stands: the key path shown in messages and the path
-// under which it is written in the file (they differ for aliases).
+// under which it is written in the file (they differ for aliases, and for
+// the entries of the arrays the framework reads). Both are linked to their
+// parents, so that going a level deeper costs the same at any depth; they
+// are spelled out only for a problem. env tells which values at and under
+// this place came from the environment (nil when none did).
 type at struct {
-	path []string
-	loc  []string
+	path, loc *step
+	env       *envMark
 }
+
+// step is a key path: its last name, and the path of its parent (nil for
+// the document).
+type step struct {
+	up   *step
+	name string
+}
+
+// add returns the path one level below s.
+func (s *step) add(name string) *step { return &step{s, name} }
+
+// steps returns the path of names.
+func steps(names ...string) *step {
+	var s *step
+	for _, n := range names {
+		s = s.add(n)
+	}
+	return s
+}
+
+// names spells the path out.
+func (s *step) names() []string {
+	n := 0
+	for p := s; p != nil; p = p.up {
+		n++
+	}
+	out := make([]string, n)
+	for p := s; p != nil; p = p.up {
+		n--
+		out[n] = p.name
+	}
+	return out
+}
+
+// String returns the dotted path, such as "features.logger".
+func (s *step) String() string { return strings.Join(s.names(), ".") }
 
 func (a at) child(key string) at {
-	return at{append(clone(a.path), key), append(clone(a.loc), key)}
+	path := a.path.add(key)
+	loc := path
+	if a.loc != a.path {
+		loc = a.loc.add(key)
+	}
+	return at{path, loc, a.env.child(key)}
 }
 
-func clone(s []string) []string { return append([]string(nil), s...) }
+// secret reports whether the value at a came from the environment; such
+// values are never shown in a message.
+func (a at) secret() bool { return a.env != nil && a.env.fromEnv }
+
+// envMark marks, in a tree of a section's keys (an array's elements keyed
+// by their index), the values that came from the environment. A tree has
+// only the keys above such values.
+type envMark struct {
+	fromEnv bool // the value here came from the environment
+	kids    map[string]*envMark
+}
+
+// child returns the mark of key under m: m itself inside a value from the
+// environment.
+func (m *envMark) child(key string) *envMark {
+	if m == nil || m.fromEnv {
+		return m
+	}
+	return m.kids[key]
+}
+
+// with returns m with kid as the mark of key, making m when it is nil.
+func (m *envMark) with(key string, kid *envMark) *envMark {
+	if kid == nil {
+		return m
+	}
+	if m == nil {
+		m = &envMark{}
+	}
+	if m.kids == nil {
+		m.kids = map[string]*envMark{}
+	}
+	m.kids[key] = kid
+	return m
+}
 
 // problem records a problem about the value at a.
 func (d *decoder) problem(a at, format string, args ...any) {
-	line, col := d.src.locate(a.loc)
+	line, col := d.src.locate(a.loc.names())
 	d.problems = append(d.problems, Problem{
 		File: d.file, Line: line, Col: col,
-		Path: strings.Join(a.path, "."), Message: fmt.Sprintf(format, args...),
+		Path: a.path.String(), Message: fmt.Sprintf(format, args...),
 	})
 }
 
@@ -59,7 +137,7 @@ var (
 // show names raw's type for a message, with its value unless the value
 // came from the environment.
 func (d *decoder) show(raw any, a at) string {
-	if d.secret != nil && d.secret(a.path) {
+	if a.secret() {
 		if _, ok := raw.(string); ok {
 			return "a string from the environment"
 		}
@@ -69,7 +147,7 @@ func (d *decoder) show(raw any, a at) string {
 
 func (d *decoder) value(raw any, rv reflect.Value, a at) {
 	t := rv.Type()
-	if str, ok := raw.(string); ok && d.secret != nil && d.secret(a.path) {
+	if str, ok := raw.(string); ok && a.secret() {
 		var ok bool
 		if raw, ok = fromEnvString(str, t); !ok {
 			d.problem(a, "the value from the environment is not %s", goTypeName(t))
@@ -100,7 +178,7 @@ func (d *decoder) value(raw any, rv reflect.Value, a at) {
 			return
 		}
 		if err := rv.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
-			if d.secret != nil && d.secret(a.path) {
+			if a.secret() {
 				d.problem(a, "the value from the environment is not valid (the reason is not shown, as it may quote the value)")
 			} else {
 				d.problem(a, "%q: %s", s, tidy(err.Error()))
@@ -243,7 +321,7 @@ func (d *decoder) duration(raw any, a at) (time.Duration, bool) {
 			return dur, true
 		}
 		switch _, nerr := strconv.ParseFloat(v, 64); {
-		case d.secret != nil && d.secret(a.path):
+		case a.secret():
 			d.problem(a, "the value from the environment is not a duration (write it like \"30s\" or \"1m30s\")")
 		case nerr == nil:
 			d.problem(a, "%q is not a duration (write it like \"%ss\")", v, v)
@@ -262,11 +340,18 @@ func (d *decoder) duration(raw any, a at) (time.Duration, bool) {
 
 // table decodes a TOML table into the struct rv, reporting unknown keys.
 func (d *decoder) table(m map[string]any, rv reflect.Value, a at) {
-	fields := fieldsOf(rv.Type())
+	fields, ok := d.fields[rv.Type()]
+	if !ok {
+		fields = fieldsOf(rv.Type())
+		if d.fields == nil {
+			d.fields = map[reflect.Type]structFields{}
+		}
+		d.fields[rv.Type()] = fields
+	}
 	for _, k := range sortedKeys(m) {
 		idx, ok := fields.byKey[k]
 		if !ok {
-			d.problem(at{a.path, append(clone(a.loc), k)}, "unknown key %q%s", k, didYouMean(k, fields.keys))
+			d.problem(at{a.path, a.loc.add(k), nil}, "unknown key %q%s", k, didYouMean(k, fields.keys))
 			continue
 		}
 		d.value(m[k], field(rv, idx), a.child(k))

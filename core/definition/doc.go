@@ -13,6 +13,13 @@
 // values, which decode strictly into the owner's struct with [Section.Decode]:
 // an unknown key, a wrong type or a bad value is a [Problem] at its line.
 //
+// A definition is small: [Parse] rejects a text longer than [MaxSize]
+// (256 KiB) or nested deeper than [MaxDepth] (32 levels, counted as
+// written) with one problem at the place where the limit is crossed, before
+// the text is parsed, and [Load] never reads more than MaxSize+1 bytes of a
+// file. Within the limits, Parse takes time and memory in proportion to the
+// text's length, whatever its shape.
+//
 // The package depends on the standard library and github.com/BurntSushi/toml
 // only.
 package definition

@@ -11,6 +11,7 @@ const hostileHead = `name    = "deep"
 types   = ["script"]
 version = "v1.0.0"
 product = "demo"
+envs    = ["X"]
 
 `
 
@@ -28,6 +29,18 @@ var shapes = []string{"arrays", "inline-tables", "tables"}
 //
 // depth must be at least 3.
 func hostile(shape string, depth, size int) []byte {
+	return hostileWith(shape, depth, size, false)
+}
+
+// hostileWith is hostile; with refs, the deepest values are a reference to
+// the variable X and a malformed one, instead of 1, so that the walks
+// through the values meet a value from the environment and a problem at
+// the bottom:
+//
+//	arrays:         [service] x0 = [[["${X}", "${x y}"]]]
+//	inline-tables:  [service] x0 = {a={a={v="${X}", w="${x y}"}}}
+//	tables:         [service.t0.a.a] v = "${X}" w = "${x y}"
+func hostileWith(shape string, depth, size int, refs bool) []byte {
 	var b strings.Builder
 	b.WriteString(hostileHead)
 	if shape != "tables" {
@@ -37,16 +50,63 @@ func hostile(shape string, depth, size int) []byte {
 		switch shape {
 		case "arrays":
 			// service, x<i>, then an array bracket per level.
-			fmt.Fprintf(&b, "x%d = %s1%s\n", i, strings.Repeat("[", depth-2), strings.Repeat("]", depth-2))
+			leaf := "1"
+			if refs {
+				leaf = `"${X}", "${x y}"`
+			}
+			fmt.Fprintf(&b, "x%d = %s%s%s\n", i, strings.Repeat("[", depth-2), leaf, strings.Repeat("]", depth-2))
 		case "inline-tables":
 			// service, x<i>, then a key of an inline table per level.
-			fmt.Fprintf(&b, "x%d = %s1%s\n", i, strings.Repeat("{a=", depth-2), strings.Repeat("}", depth-2))
+			leaf := "1"
+			if refs {
+				leaf = `{v="${X}", w="${x y}"}`
+			}
+			fmt.Fprintf(&b, "x%d = %s%s%s\n", i, strings.Repeat("{a=", depth-2), leaf, strings.Repeat("}", depth-2))
 		case "tables":
 			// service, t<i>, a name per level, then the key k.
-			fmt.Fprintf(&b, "[service.t%d%s]\nk = 1\n", i, strings.Repeat(".a", depth-3))
+			leaf := "k = 1"
+			if refs {
+				leaf = "v = \"${X}\"\nw = \"${x y}\""
+			}
+			fmt.Fprintf(&b, "[service.t%d%s]\n%s\n", i, strings.Repeat(".a", depth-3), leaf)
 		default:
 			panic("unknown shape " + shape)
 		}
 	}
 	return []byte(b.String())
+}
+
+// hostileTree is the tree the TOML parser makes of hostileWith(shape,
+// depth, 0, true), built without it: the TOML parser's own work grows with
+// the square of the depth of inline tables and table headers, which would
+// hide Parse's.
+func hostileTree(shape string, depth int) map[string]any {
+	refs := map[string]any{"v": "${X}", "w": "${x y}"}
+	var service map[string]any
+	switch shape {
+	case "arrays":
+		var v any = []any{"${X}", "${x y}"}
+		for range depth - 3 {
+			v = []any{v}
+		}
+		service = map[string]any{"x0": v}
+	case "inline-tables":
+		var v any = refs
+		for range depth - 2 {
+			v = map[string]any{"a": v}
+		}
+		service = map[string]any{"x0": v}
+	case "tables":
+		v := refs
+		for range depth - 3 {
+			v = map[string]any{"a": v}
+		}
+		service = map[string]any{"t0": v}
+	default:
+		panic("unknown shape " + shape)
+	}
+	return map[string]any{
+		"name": "deep", "types": []any{"script"}, "version": "v1.0.0", "product": "demo",
+		"envs": []any{"X"}, "service": service,
+	}
 }

@@ -15,22 +15,41 @@ import (
 // it private, and what it does expose places a value at its last line (for a
 // multi-line string) and cannot tell the tables of an array of tables apart.
 // So the first time a problem needs a place, source scans the text once and
-// records where every key path is written. The text has normally been
-// parsed without error by then, so the scan only needs to know enough of
-// TOML to find keys and skip over values; on text that is not TOML (when a
-// syntax error is placed) it never fails, it only finds less.
+// records where every key path is written, in a tree of the paths (a name
+// costs the same whatever its depth). The text has normally been parsed
+// without error by then, so the scan only needs to know enough of TOML to
+// find keys and skip over values; on text that is not TOML (when a syntax
+// error is placed) it never fails, it only finds less.
 type source struct {
 	file string
 	text string
 
-	once  sync.Once
-	lines []int // byte offset at which each line starts
-	at    map[string]spot
+	linesOnce sync.Once
+	lines     []int // byte offset at which each line starts
+
+	keysOnce sync.Once
+	keys     *keyTree
 }
 
-// spot is where a key path is written: its byte offset, and whether it is
-// defined there (rather than only implied by a longer key, as "a" is by
-// [a.b]).
+// keyTree holds every key path written in a definition. Node 0 is the
+// document; every other node is a path one name longer than its parent's.
+// The elements of inline arrays that hold tables or arrays are nodes too,
+// named by their index, but are not written anywhere themselves.
+type keyTree struct {
+	children map[edge]int32
+	spots    []spot          // by node
+	arrays   map[int32]int32 // tables seen so far in each array of tables
+}
+
+// edge names a node by its parent and its last name.
+type edge struct {
+	up   int32
+	name string
+}
+
+// spot is where a key path is written: its byte offset (-1 for a node that
+// is only passed through), and whether it is defined there (rather than
+// only implied by a longer key, as "a" is by [a.b]).
 type spot struct {
 	off      int
 	explicit bool
@@ -64,18 +83,28 @@ func (s *source) locate(path []string) (line, col int) {
 	if s == nil {
 		return 0, 0
 	}
-	s.once.Do(s.scan)
-	for n := len(path); n > 0; n-- {
-		if sp, ok := s.at[pathKey(path[:n])]; ok {
-			return s.position(sp.off)
+	s.keysOnce.Do(s.scan)
+	found := -1
+	n := int32(0)
+	for _, name := range path {
+		next, ok := s.keys.children[edge{n, name}]
+		if !ok {
+			break
+		}
+		n = next
+		if sp := s.keys.spots[n]; sp.off >= 0 {
+			found = sp.off
 		}
 	}
-	return 0, 0
+	if found < 0 {
+		return 0, 0
+	}
+	return s.position(found)
 }
 
 // position turns a byte offset into the text into a line and column.
 func (s *source) position(off int) (line, col int) {
-	s.once.Do(s.scan)
+	s.linesOnce.Do(func() { s.lines = lineStarts(s.text) })
 	off = min(max(off, 0), len(s.text))
 	i := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
 	return i + 1, off - s.lines[i] + 1
@@ -91,23 +120,80 @@ func lineStarts(text string) []int {
 	return starts
 }
 
-func pathKey(path []string) string { return strings.Join(path, "\x00") }
-
 func (s *source) scan() {
-	s.lines = lineStarts(s.text)
-	sc := &scanner{text: s.text, at: map[string]spot{}, arrays: map[string]int{}}
+	s.keys = &keyTree{
+		children: map[edge]int32{},
+		spots:    []spot{{off: -1}},
+		arrays:   map[int32]int32{},
+	}
+	sc := &scanner{text: s.text, keys: s.keys, deep: -1}
 	sc.document()
-	s.at = sc.at
 }
 
-// scanner walks TOML text and records where each key path is written. An
-// index into an array of tables, or into an inline array that holds inline
-// tables, is a path element too, written in decimal.
+// tooDeep looks for the first place where the text nests more than max
+// levels deep, as written: each name of a [table] header or of a (dotted)
+// key counts one level, and so do each key of an inline table, each
+// opening bracket of an array value, and the brackets of an [[array of
+// tables]]. It returns that place's offset, and the key path of the header
+// or key/value line it is on (at most its first max+1 names); or -1 when
+// the text nests no deeper than max. Its work is linear in the text's
+// length, and it allocates only to name the path.
+func (s *source) tooDeep(max int) (off int, path string) {
+	sc := &scanner{text: s.text, maxDepth: max, deep: -1, table: -1}
+	sc.document()
+	if sc.deep < 0 {
+		return -1, ""
+	}
+	// Read the names of the line's table and key again, keeping them.
+	var names []string
+	read := func(at int, header bool) {
+		r := &scanner{text: s.text, i: at, deep: -1, names: true, maxDepth: max}
+		if header {
+			r.i++ // [
+			if r.peek() == '[' {
+				r.i++
+			}
+		}
+		for _, part := range r.key() {
+			if len(names) > max {
+				return
+			}
+			names = append(names, part.name)
+		}
+	}
+	if sc.table >= 0 {
+		read(sc.table, true)
+	}
+	if sc.stmt != sc.table {
+		read(sc.stmt, false)
+	}
+	return sc.deep, strings.Join(names, ".")
+}
+
+// scanner walks TOML text. With keys, it records in that tree where each
+// key path is written; with a maxDepth, it measures how deep the text nests
+// as it goes, and stops at the first place deeper than that.
 type scanner struct {
-	text   string
-	i      int
-	at     map[string]spot
-	arrays map[string]int // tables seen so far in each array of tables
+	text string
+	i    int
+	keys *keyTree
+	// names makes key return names even without keys.
+	names bool
+
+	maxDepth int
+	deep     int // the offset of the first place deeper than maxDepth, or -1
+	// table and stmt are the offsets of the current table's header (-1
+	// before the first) and of the current header or key/value line.
+	table, stmt int
+
+	parts []keyPart // the parts of the last key read, reused
+}
+
+// node is a key path while scanning: its node in the tree (when there is
+// one), and its depth as written.
+type node struct {
+	id    int32
+	depth int
 }
 
 func (sc *scanner) eof() bool { return sc.i >= len(sc.text) }
@@ -119,26 +205,67 @@ func (sc *scanner) peek() byte {
 	return sc.text[sc.i]
 }
 
-// record notes that path is written at off. A definition replaces an
-// earlier implication; otherwise the first place wins.
-func (sc *scanner) record(path []string, off int, explicit bool) {
-	k := pathKey(path)
-	if old, ok := sc.at[k]; ok && (old.explicit || !explicit) {
+// deeper returns the path one level below p, named name, which is written
+// at off. When that level is too deep it notes the place and ends the
+// scan.
+func (sc *scanner) deeper(p node, name string, off int) node {
+	child := node{depth: p.depth + 1}
+	sc.check(child.depth, off)
+	if sc.keys != nil {
+		child.id = sc.keys.child(p.id, name)
+	}
+	return child
+}
+
+// check notes the place off when depth is more than maxDepth, and ends
+// the scan then.
+func (sc *scanner) check(depth, off int) {
+	if sc.maxDepth > 0 && depth > sc.maxDepth && sc.deep < 0 {
+		sc.deep = off
+		sc.i = len(sc.text)
+	}
+}
+
+// stopped reports whether the scan ended early, at a place too deep.
+func (sc *scanner) stopped() bool { return sc.deep >= 0 }
+
+// child returns the node named name under up, adding it when it is new.
+func (t *keyTree) child(up int32, name string) int32 {
+	e := edge{up, name}
+	if id, ok := t.children[e]; ok {
+		return id
+	}
+	id := int32(len(t.spots))
+	t.spots = append(t.spots, spot{off: -1})
+	t.children[e] = id
+	return id
+}
+
+// record notes that p is written at off. A definition replaces an earlier
+// implication; otherwise the first place wins.
+func (sc *scanner) record(p node, off int, explicit bool) {
+	if sc.keys == nil {
 		return
 	}
-	sc.at[k] = spot{off, explicit}
+	sp := &sc.keys.spots[p.id]
+	if sp.off >= 0 && (sp.explicit || !explicit) {
+		return
+	}
+	*sp = spot{off, explicit}
 }
 
 func (sc *scanner) document() {
-	var table []string
+	var table node
 	for !sc.eof() {
 		start := sc.i
 		sc.skipBlank(true)
 		if sc.eof() {
 			break
 		}
+		sc.stmt = sc.i
 		switch sc.peek() {
 		case '[':
+			sc.table = sc.i
 			table = sc.header()
 		default:
 			sc.keyValue(table)
@@ -187,44 +314,58 @@ func (sc *scanner) skipLine() {
 
 // header reads a [table] or [[array of tables]] header and returns the
 // path under which its keys stand.
-func (sc *scanner) header() []string {
+func (sc *scanner) header() node {
+	open := sc.i
 	sc.i++ // [
 	array := sc.peek() == '['
 	if array {
 		sc.i++
 	}
+	var p node
 	parts := sc.key()
-	var path []string
 	for n, part := range parts {
-		path = append(path, part.name)
+		p = sc.deeper(p, part.name, part.off)
+		if sc.stopped() {
+			return p
+		}
 		if n < len(parts)-1 {
-			sc.record(path, part.off, false)
-			if count, ok := sc.arrays[pathKey(path)]; ok {
-				path = append(path, strconv.Itoa(count-1))
+			sc.record(p, part.off, false)
+			// A name that is an array of tables stands for its last
+			// table. That index is not written: it adds no depth.
+			if sc.keys != nil {
+				if count, ok := sc.keys.arrays[p.id]; ok {
+					p.id = sc.keys.child(p.id, strconv.Itoa(int(count-1)))
+				}
 			}
 			continue
 		}
-		sc.record(path, part.off, true)
+		sc.record(p, part.off, true)
 		if array {
-			count := sc.arrays[pathKey(path)]
-			sc.arrays[pathKey(path)] = count + 1
-			path = append(path, strconv.Itoa(count))
-			sc.record(path, part.off, true)
+			var count int32
+			if sc.keys != nil {
+				count = sc.keys.arrays[p.id]
+				sc.keys.arrays[p.id] = count + 1
+			}
+			p = sc.deeper(p, strconv.Itoa(int(count)), open)
+			sc.record(p, part.off, true)
 		}
 	}
-	return path
+	return p
 }
 
 // keyValue reads a key = value pair whose key is relative to table.
-func (sc *scanner) keyValue(table []string) {
+func (sc *scanner) keyValue(table node) {
 	parts := sc.key()
 	if len(parts) == 0 {
 		return
 	}
-	path := clone(table)
+	p := table
 	for n, part := range parts {
-		path = append(path, part.name)
-		sc.record(path, part.off, n == len(parts)-1)
+		p = sc.deeper(p, part.name, part.off)
+		if sc.stopped() {
+			return
+		}
+		sc.record(p, part.off, n == len(parts)-1)
 	}
 	sc.skipBlank(false)
 	if sc.peek() != '=' {
@@ -232,7 +373,7 @@ func (sc *scanner) keyValue(table []string) {
 	}
 	sc.i++
 	sc.skipBlank(false)
-	sc.value(path)
+	sc.value(p)
 }
 
 // keyPart is one part of a dotted key, unquoted, and the offset at which
@@ -242,32 +383,43 @@ type keyPart struct {
 	off  int
 }
 
-// key reads a possibly dotted key.
+// key reads a possibly dotted key. The slice it returns is reused by the
+// next call. When the scan measures depth, it holds no more parts than
+// are needed to go past maxDepth.
 func (sc *scanner) key() []keyPart {
-	var parts []keyPart
+	parts := sc.parts[:0]
 	for {
 		sc.skipBlank(false)
 		off := sc.i
 		name, ok := sc.name()
 		if !ok {
-			return parts
+			break
 		}
-		parts = append(parts, keyPart{name, off})
+		if sc.maxDepth == 0 || len(parts) <= sc.maxDepth {
+			parts = append(parts, keyPart{name, off})
+		}
 		sc.skipBlank(false)
 		if sc.peek() != '.' {
-			return parts
+			break
 		}
 		sc.i++
 	}
+	sc.parts = parts
+	return parts
 }
 
-// name reads one part of a key: bare, "quoted" or 'literal'.
+// name reads one part of a key: bare, "quoted" or 'literal'. A quoted name
+// is unescaped only when the scan keeps names.
 func (sc *scanner) name() (string, bool) {
 	start := sc.i
 	switch sc.peek() {
 	case '"':
 		sc.basicString()
-		return unescape(sc.text[start+1 : max(start+1, sc.i-1)]), true
+		raw := sc.text[start+1 : max(start+1, sc.i-1)]
+		if sc.keys == nil && !sc.names {
+			return raw, true
+		}
+		return unescape(raw), true
 	case '\'':
 		sc.literalString()
 		return sc.text[start+1 : max(start+1, sc.i-1)], true
@@ -279,8 +431,8 @@ func (sc *scanner) name() (string, bool) {
 }
 
 // value skips over a value, recording the keys of inline tables and the
-// elements of arrays under path.
-func (sc *scanner) value(path []string) {
+// elements of arrays under p.
+func (sc *scanner) value(p node) {
 	switch sc.peek() {
 	case '"':
 		if strings.HasPrefix(sc.text[sc.i:], `"""`) {
@@ -295,6 +447,12 @@ func (sc *scanner) value(path []string) {
 			sc.literalString()
 		}
 	case '[':
+		// The bracket is one level. Only an element that may hold keys
+		// is given a node in the tree; the others count only for depth.
+		inner := node{depth: p.depth + 1}
+		if sc.check(inner.depth, sc.i); sc.stopped() {
+			return
+		}
 		sc.i++
 		for n := 0; ; n++ {
 			sc.skipBlank(true)
@@ -302,7 +460,14 @@ func (sc *scanner) value(path []string) {
 				break
 			}
 			start := sc.i
-			sc.value(append(clone(path), strconv.Itoa(n)))
+			if c := sc.peek(); sc.keys != nil && (c == '[' || c == '{') {
+				sc.value(sc.deeper(p, strconv.Itoa(n), start))
+			} else {
+				sc.value(inner)
+			}
+			if sc.stopped() {
+				return
+			}
 			sc.skipBlank(true)
 			if sc.peek() == ',' {
 				sc.i++
@@ -321,7 +486,10 @@ func (sc *scanner) value(path []string) {
 				break
 			}
 			start := sc.i
-			sc.keyValue(path)
+			sc.keyValue(p)
+			if sc.stopped() {
+				return
+			}
 			sc.skipBlank(true)
 			if sc.peek() == ',' {
 				sc.i++

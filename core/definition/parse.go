@@ -41,9 +41,10 @@ var topKeys = []string{
 // kindAliases maps the kind names of other Mikros implementations to ours.
 var kindAliases = map[string]string{"worker": "native"}
 
-// Load reads the definition from the file at path and parses it.
+// Load reads the definition from the file at path and parses it. It reads
+// at most [MaxSize]+1 bytes: a longer file is a problem, whatever it is.
 func Load(path string, opts Options) (*Definition, error) {
-	text, err := os.ReadFile(path)
+	text, err := readFile(path)
 	if err != nil {
 		msg := err.Error()
 		if errors.Is(err, os.ErrNotExist) {
@@ -58,19 +59,42 @@ func Load(path string, opts Options) (*Definition, error) {
 // rules of service.toml. It returns the definition, and a [Problems] error
 // listing every problem found, sorted by line; when the error is not nil the
 // definition must not be used to start anything.
+//
+// A text longer than [MaxSize] or nested deeper than [MaxDepth] is one
+// problem, found before the text is parsed. Within those limits, Parse's
+// time and memory grow in proportion to the text's length.
 func Parse(file string, text []byte, opts Options) (*Definition, error) {
+	return parse(file, text, opts, limits{MaxSize, MaxDepth})
+}
+
+// parse is Parse within lim, which tests lift.
+func parse(file string, text []byte, opts Options, lim limits) (*Definition, error) {
+	str := string(text)
+	p := newParser(file, str, opts)
+	if problem, ok := lim.check(p.def.src, len(text)); !ok {
+		return nil, Problems{problem}
+	}
+	var raw map[string]any
+	if _, err := toml.Decode(str, &raw); err != nil {
+		return nil, Problems{syntaxProblem(p.def.src, err)}
+	}
+	return p.read(raw)
+}
+
+func newParser(file, text string, opts Options) *parser {
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = os.LookupEnv
 	}
 	p := &parser{
 		opts: opts,
-		def:  &Definition{File: file, src: newSource(file, string(text))},
+		def:  &Definition{File: file, src: newSource(file, text)},
 	}
 	p.d = &decoder{src: p.def.src, file: file}
-	var raw map[string]any
-	if _, err := toml.Decode(string(text), &raw); err != nil {
-		return nil, Problems{syntaxProblem(p.def.src, err)}
-	}
+	return p
+}
+
+// read checks raw, the tree the TOML parser made of the text.
+func (p *parser) read(raw map[string]any) (*Definition, error) {
 	p.parse(raw)
 	p.d.problems.Sort()
 	p.def.Warnings.Sort()
@@ -110,22 +134,31 @@ type parser struct {
 	// written are the kind names written in types, aliases resolved, even
 	// those that have another problem.
 	written []string
+	// declared are the names in envs.
+	declared map[string]bool
+	// hints is what did-you-mean hints that compare the file's names with
+	// the file's names may still cost (see suggestWithin).
+	hints int
 }
 
-func top(key string) at { return at{[]string{key}, []string{key}} }
+func top(key string) at {
+	s := steps(key)
+	return at{s, s, nil}
+}
 
 func (p *parser) warn(a at, format string, args ...any) {
-	line, col := p.def.src.locate(a.loc)
+	line, col := p.def.src.locate(a.loc.names())
 	p.def.Warnings = append(p.def.Warnings, Problem{
 		File: p.def.File, Line: line, Col: col,
-		Path: strings.Join(a.path, "."), Message: fmt.Sprintf(format, args...),
+		Path: a.path.String(), Message: fmt.Sprintf(format, args...),
 	})
 }
 
 func (p *parser) parse(raw map[string]any) {
+	p.hints = hintBudget
 	for _, k := range sortedKeys(raw) {
 		if !slices.Contains(topKeys, k) {
-			p.d.problem(at{nil, []string{k}}, "unknown key %q%s", k, didYouMean(k, topKeys[:len(topKeys)-1]))
+			p.d.problem(at{nil, steps(k), nil}, "unknown key %q%s", k, didYouMean(k, topKeys[:len(topKeys)-1]))
 		}
 	}
 	def := p.def
@@ -175,7 +208,7 @@ func (p *parser) identity(raw map[string]any, key string, required bool, valid f
 	v, ok := raw[key]
 	if !ok {
 		if required {
-			p.d.problem(at{[]string{key}, nil}, "required, but not written")
+			p.d.problem(at{steps(key), nil, nil}, "required, but not written")
 		}
 		return ""
 	}
@@ -194,14 +227,14 @@ func (p *parser) identity(raw map[string]any, key string, required bool, valid f
 // element is the place of the i-th entry of the array at a: its path is
 // the array's, its place the entry's.
 func element(a at, i int) at {
-	return at{a.path, append(clone(a.loc), strconv.Itoa(i))}
+	return at{a.path, a.loc.add(strconv.Itoa(i)), nil}
 }
 
 func (p *parser) types(raw map[string]any) {
 	a := top("types")
 	v, ok := raw["types"]
 	if !ok {
-		p.d.problem(at{a.path, nil}, "required, but not written (for example types = [\"native\"])")
+		p.d.problem(at{a.path, nil, nil}, "required, but not written (for example types = [\"native\"])")
 		return
 	}
 	items, ok := v.([]any)
@@ -295,6 +328,7 @@ func (p *parser) envs(raw map[string]any) {
 		return
 	}
 	var unset, empty []string
+	p.declared = map[string]bool{}
 	for i, item := range items {
 		e := element(a, i)
 		name, ok := item.(string)
@@ -310,10 +344,11 @@ func (p *parser) envs(raw map[string]any) {
 			p.d.problem(e, "%q is not a variable name (uppercase letters, digits and '_'%s)", name, hint)
 			continue
 		}
-		if slices.Contains(p.def.Envs, name) {
+		if p.declared[name] {
 			p.d.problem(e, "%s is listed more than once", name)
 			continue
 		}
+		p.declared[name] = true
 		p.def.Envs = append(p.def.Envs, name)
 		if val, ok := p.opts.LookupEnv(name); !ok {
 			unset = append(unset, name)
@@ -375,7 +410,7 @@ func (p *parser) framework(raw map[string]any) {
 			n, isInt := port.(int64)
 			switch {
 			case !written && !adminEnv:
-				p.d.problem(at{a.child("port").path, a.loc}, "required, but not written (or set MIKROS_ADMIN_PORT)")
+				p.d.problem(at{a.child("port").path, a.loc, nil}, "required, but not written (or set MIKROS_ADMIN_PORT)")
 			case isInt && (n < 1 || n > 65535):
 				p.d.problem(a.child("port"), "%d is not a port number (1-65535)", n)
 			}
@@ -493,16 +528,20 @@ func (p *parser) services(raw map[string]any) {
 		written[t.kind] = t.written
 		if t.written != canon {
 			p.warn(t.at, "[%s] is read as [%s]; write [%s]", t.written, canon, canon)
-			t.at.path = []string{"services", t.kind}
+			t.at = at{steps("services", t.kind), t.at.loc, nil}
 		}
 		byKind[t.kind] = t.located
 	}
 
+	inTypes := map[string]bool{}
+	for _, k := range p.written {
+		inTypes[k] = true
+	}
 	for _, kind := range sortedKeys(byKind) {
 		a := byKind[kind]
-		if !slices.Contains(p.written, kind) {
+		if !inTypes[kind] {
 			hint := "add it to types, or remove this table"
-			if s := suggest(kind, p.written); s != "" {
+			if s := p.suggest(kind, p.written); s != "" {
 				hint = fmt.Sprintf("did you mean [services.%s]?", s)
 			}
 			p.d.problem(a.at, "kind %q is not in types (%s)", kind, hint)
@@ -521,7 +560,7 @@ func (p *parser) services(raw map[string]any) {
 			default:
 				for i := range def.Types {
 					if def.Types[i].Kind == kind && def.Types[i].Port == 0 {
-						def.Types[i].Port, def.Types[i].PortFrom = int(n), strings.Join(port.loc, ".")
+						def.Types[i].Port, def.Types[i].PortFrom = int(n), port.loc.String()
 					}
 				}
 			}
@@ -580,23 +619,17 @@ func (p *parser) tableOfTables(raw map[string]any, key string) map[string]locate
 
 // section makes a Section of values, resolving "${NAME}" in its strings.
 func (p *parser) section(a at, values map[string]any) Section {
-	s := Section{at: a, src: p.def.src, file: p.def.File, fromEnv: map[string]bool{}}
-	s.values = p.interpolate(values, a, "", s.fromEnv).(map[string]any)
-	return s
+	v, marks, _ := p.interpolate(values, a)
+	a.env = marks
+	return Section{at: a, values: v.(map[string]any), src: p.def.src, file: p.def.File}
 }
 
 // interpolate returns v with every "${NAME}" (and mikros Go's "NAME@env")
-// in its strings replaced by the variable's value. Only variables declared in
-// envs may be used. fromEnv records the keys (dotted, relative to the
-// section; an array's elements are keyed by their index) whose value came
-// from the environment.
-func (p *parser) interpolate(v any, a at, key string, fromEnv map[string]bool) any {
-	join := func(k string) string {
-		if key == "" {
-			return k
-		}
-		return key + "." + k
-	}
+// in its strings replaced by the variable's value, the marks of the values
+// that came from the environment (nil when none did), and whether anything
+// changed (v is returned as it is when nothing did). Only variables
+// declared in envs may be used.
+func (p *parser) interpolate(v any, a at) (out any, marks *envMark, changed bool) {
 	switch t := v.(type) {
 	case string:
 		if name, ok := oldRef(t); ok {
@@ -604,10 +637,9 @@ func (p *parser) interpolate(v any, a at, key string, fromEnv map[string]bool) a
 			t = "${" + name + "}"
 		}
 		if !strings.Contains(t, "${") {
-			return t
+			return t, nil, false
 		}
-		fromEnv[key] = true
-		out, unclosed := expandRefs(t, func(ref, name string) string {
+		s, unclosed := expandRefs(t, func(ref, name string) string {
 			if name == "" {
 				p.d.problem(a, "%q names no variable (write \"${NAME}\")", ref)
 				return ""
@@ -620,9 +652,9 @@ func (p *parser) interpolate(v any, a at, key string, fromEnv map[string]bool) a
 				p.d.problem(a, "%q is not a variable reference (the name is uppercase letters, digits and '_'%s)", ref, hint)
 				return ""
 			}
-			if !slices.Contains(p.def.Envs, name) {
+			if !p.declared[name] {
 				hint := "add it to envs"
-				if s := suggest(name, p.def.Envs); s != "" {
+				if s := p.suggest(name, p.def.Envs); s != "" {
 					hint = fmt.Sprintf("did you mean %s?", s)
 				}
 				p.d.problem(a, "%s is used here but not declared in envs (%s)", name, hint)
@@ -634,29 +666,54 @@ func (p *parser) interpolate(v any, a at, key string, fromEnv map[string]bool) a
 		if unclosed {
 			p.d.problem(a, "a \"${\" is not closed (write \"${NAME}\")")
 		}
-		return out
+		return s, &envMark{fromEnv: true}, true
 	case map[string]any:
-		out := make(map[string]any, len(t))
+		// A table or an array is copied only when a value in it changes.
+		m := t
 		for _, k := range sortedKeys(t) {
-			out[k] = p.interpolate(t[k], a.child(k), join(k), fromEnv)
+			e, em, ch := p.interpolate(t[k], a.child(k))
+			if !ch {
+				continue
+			}
+			if !changed {
+				m, changed = maps.Clone(t), true
+			}
+			m[k] = e
+			marks = marks.with(k, em)
 		}
-		return out
+		return m, marks, changed
 	case []any:
-		out := make([]any, len(t))
+		s := t
 		for i, e := range t {
 			k := strconv.Itoa(i)
-			out[i] = p.interpolate(e, a.child(k), join(k), fromEnv)
+			e, em, ch := p.interpolate(e, a.child(k))
+			if !ch {
+				continue
+			}
+			if !changed {
+				s, changed = slices.Clone(t), true
+			}
+			s[i] = e
+			marks = marks.with(k, em)
 		}
-		return out
+		return s, marks, changed
 	case []map[string]any:
-		out := make([]map[string]any, len(t))
+		s := t
 		for i, e := range t {
 			k := strconv.Itoa(i)
-			out[i] = p.interpolate(e, a.child(k), join(k), fromEnv).(map[string]any)
+			e, em, ch := p.interpolate(e, a.child(k))
+			if !ch {
+				continue
+			}
+			if !changed {
+				s, changed = slices.Clone(t), true
+			}
+			s[i] = e.(map[string]any)
+			marks = marks.with(k, em)
 		}
-		return out
+		return s, marks, changed
 	}
-	return v
+	return v, nil, false
 }
 
 func without(list []string, s string) []string {

@@ -14,15 +14,16 @@ import (
 //
 // The zero Section is an absent table: Decode leaves the target as it is.
 type Section struct {
-	at      at
-	values  map[string]any
-	src     *source
-	file    string
-	fromEnv map[string]bool
+	// at is the table's place; its env marks the values that came from
+	// the environment.
+	at     at
+	values map[string]any
+	src    *source
+	file   string
 }
 
 // Path returns the table's key path, such as "features.logger".
-func (s Section) Path() string { return strings.Join(s.at.path, ".") }
+func (s Section) Path() string { return s.at.path.String() }
 
 // Present reports whether the table is written in the file.
 func (s Section) Present() bool { return s.values != nil }
@@ -63,7 +64,7 @@ func (s Section) Decode(v any) error {
 	if s.values == nil {
 		return nil
 	}
-	d := &decoder{src: s.src, file: s.file, secret: s.secret}
+	d := &decoder{src: s.src, file: s.file}
 	d.value(s.values, rv.Elem(), s.at)
 	d.problems.Sort()
 	return d.problems.Err()
@@ -79,24 +80,8 @@ func (s Section) Problem(key, format string, args ...any) Problem {
 			a = a.child(k)
 		}
 	}
-	line, col := s.src.locate(a.loc)
-	return Problem{File: s.file, Line: line, Col: col, Path: strings.Join(a.path, "."), Message: fmt.Sprintf(format, args...)}
-}
-
-// secret reports whether the value at path (a full key path, starting with
-// the table's own) came from the environment, or lies inside a value that
-// did (an element of such an array).
-func (s Section) secret(path []string) bool {
-	if len(path) < len(s.at.path) {
-		return false
-	}
-	rel := path[len(s.at.path):]
-	for i := 1; i <= len(rel); i++ {
-		if s.fromEnv[strings.Join(rel[:i], ".")] {
-			return true
-		}
-	}
-	return false
+	line, col := s.src.locate(a.loc.names())
+	return Problem{File: s.file, Line: line, Col: col, Path: a.path.String(), Message: fmt.Sprintf(format, args...)}
 }
 
 // FromEnv reports whether the value at key (a dotted path relative to the
@@ -104,12 +89,16 @@ func (s Section) secret(path []string) bool {
 // any value inside it, came from the environment through "${NAME}". Such
 // values are secrets as far as the framework knows: it never prints them.
 func (s Section) FromEnv(key string) bool {
-	for k := range s.fromEnv {
-		if k == key || strings.HasPrefix(k, key+".") {
-			return true
+	// The tree of marks has only the keys above values from the
+	// environment.
+	m := s.at.env
+	for _, k := range strings.Split(key, ".") {
+		if m == nil {
+			return false
 		}
+		m = m.kids[k]
 	}
-	return false
+	return m != nil
 }
 
 // Redacted returns a copy of the table's values for printing, with every
@@ -118,36 +107,37 @@ func (s Section) Redacted() map[string]any {
 	if s.values == nil {
 		return nil
 	}
-	return redact(s.values, "", s.fromEnv).(map[string]any)
+	return redact(s.values, s.at.env).(map[string]any)
 }
 
-func redact(v any, key string, secret map[string]bool) any {
-	if secret[key] {
+// redact copies v, replacing the values m marks as from the environment.
+func redact(v any, m *envMark) any {
+	if m != nil && m.fromEnv {
 		return "[redacted]"
 	}
-	join := func(k string) string {
-		if key == "" {
-			return k
+	kid := func(k string) *envMark {
+		if m == nil {
+			return nil
 		}
-		return key + "." + k
+		return m.kids[k]
 	}
 	switch t := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			out[k] = redact(e, join(k), secret)
+			out[k] = redact(e, kid(k))
 		}
 		return out
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = redact(e, join(strconv.Itoa(i)), secret)
+			out[i] = redact(e, kid(strconv.Itoa(i)))
 		}
 		return out
 	case []map[string]any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = redact(e, join(strconv.Itoa(i)), secret)
+			out[i] = redact(e, kid(strconv.Itoa(i)))
 		}
 		return out
 	}

@@ -1,6 +1,9 @@
 package definition
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestDistance(t *testing.T) {
 	t.Parallel()
@@ -120,5 +123,38 @@ func TestTidy(t *testing.T) {
 		if got := tidy(in); got != want {
 			t.Errorf("tidy(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestDistanceOfLongWords(t *testing.T) {
+	long := strings.Repeat("ab", maxHintRunes)
+	if got := distance(long, long+"c"); got != 1 {
+		t.Errorf("distance of long words = %d, want 1", got)
+	}
+	if got := distance(long+"c", long); got != 1 {
+		t.Errorf("distance of long words = %d, want 1", got)
+	}
+	if n := testing.AllocsPerRun(10, func() { distance("stop_timout", "stop_timeout") }); n != 0 {
+		t.Errorf("distance of short words allocates %v times", n)
+	}
+}
+
+func TestSuggestWithin(t *testing.T) {
+	t.Parallel()
+	// A word or a candidate longer than maxHintRunes gets no hint.
+	long := strings.Repeat("a", maxHintRunes+1)
+	if s := suggest(long, []string{long + "b"}); s != "" {
+		t.Errorf("suggest of a long word = %q", s)
+	}
+	// Each comparison spends (n+1)*(m+1) of the budget; candidates too
+	// far in length from the word are not compared, and cost nothing.
+	budget := 2 * 5 * 5
+	for _, want := range []string{"grpc", "grpc", ""} {
+		if got := suggestWithin("grcp", []string{"much-longer-than-grcp", "grpc"}, &budget); got != want {
+			t.Errorf("suggestWithin with %d left = %q, want %q", budget, got, want)
+		}
+	}
+	if budget != 0 {
+		t.Errorf("budget left: %d", budget)
 	}
 }
