@@ -3,17 +3,58 @@ package definition_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/mikros-go/mikros/core/definition"
 )
 
+// Bounds on what one Parse may cost, far above what it takes: Parse's
+// time and memory grow in proportion to the text (the TOML parser
+// allocates up to about 1.3 KB per byte of nested inline tables at
+// MaxDepth; Parse adds a tenth), so a blowup in either fails the input that
+// shows it, without flaking on a loaded machine.
+const (
+	fuzzBytesPerByte = 8 << 10
+	fuzzBytesBase    = 4 << 20
+	fuzzTimePerByte  = 100 * time.Microsecond
+	fuzzTimeBase     = 2 * time.Second
+)
+
+// deepSeeds are definitions nested as deep as MaxDepth allows and one level
+// deeper, in every way of nesting, a thousand levels deep, and files of
+// MaxSize bytes and one more.
+func deepSeeds() [][]byte {
+	const head = "name = \"deep\"\ntypes = [\"native\"]\nversion = \"v1.0.0\"\nproduct = \"demo\"\n"
+	var seeds [][]byte
+	for _, depth := range []int{definition.MaxDepth, definition.MaxDepth + 1, 1000} {
+		n := depth - 2 // [service] and the key are two levels
+		seeds = append(seeds,
+			[]byte(head+"[service]\nx = "+strings.Repeat("[", n)+"1"+strings.Repeat("]", n)+"\n"),
+			[]byte(head+"[service]\nx = "+strings.Repeat("{a=", n)+"1"+strings.Repeat("}", n)+"\n"),
+			[]byte(head+"[service]\nx = "+strings.Repeat("[{a=", n/2)+"1"+strings.Repeat("}]", n/2)+"\n"),
+			[]byte(head+"[service"+strings.Repeat(".a", n)+"]\nk = 1\n"),
+			[]byte(head+"[[service"+strings.Repeat(".a", n-1)+"]]\nk = 1\n"),
+			[]byte(head+"service.x"+strings.Repeat(".a", n)+" = 1\n"),
+		)
+	}
+	for _, size := range []int{definition.MaxSize, definition.MaxSize + 1} {
+		text := head + "#"
+		seeds = append(seeds, []byte(text+strings.Repeat("x", size-len(text)-1)+"\n"))
+	}
+	return seeds
+}
+
 // FuzzParse checks that Parse never panics, returns a definition or a
-// Problems error, and places every problem inside the file. Its seeds are
-// every case in testdata (testdata/fuzz/FuzzParse keeps crashers found
-// before).
+// Problems error, places every problem inside the file, and takes no more
+// time and memory than bounds in proportion to the text's length. Its
+// seeds are every case in testdata, deepSeeds, and the crashers found
+// before (in testdata/fuzz/FuzzParse).
 func FuzzParse(f *testing.F) {
 	for _, dir := range caseDirs {
 		files, err := filepath.Glob(filepath.Join(dir, "*.toml"))
@@ -28,6 +69,9 @@ func FuzzParse(f *testing.F) {
 			f.Add(text)
 		}
 	}
+	for _, seed := range deepSeeds() {
+		f.Add(seed)
+	}
 	env := map[string]string{"DB_URL": "postgres://db", "QUEUE": "", "MIKROS_ADMIN_PORT": "9090", "MIKROS_NATIVE_PORT": "x"}
 	opts := definition.Options{
 		Kinds: []string{"native", "script"},
@@ -37,7 +81,18 @@ func FuzzParse(f *testing.F) {
 		},
 	}
 	f.Fuzz(func(t *testing.T, text []byte) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
 		def, err := definition.Parse("service.toml", text, opts)
+		took := time.Since(start)
+		runtime.ReadMemStats(&after)
+		if n, most := after.TotalAlloc-before.TotalAlloc, uint64(fuzzBytesBase+fuzzBytesPerByte*len(text)); n > most {
+			t.Fatalf("Parse of %d bytes allocated %d bytes, more than %d: %s", len(text), n, most, show(text))
+		}
+		if most := fuzzTimeBase + fuzzTimePerByte*time.Duration(len(text)); took > most {
+			t.Fatalf("Parse of %d bytes took %s, more than %s: %s", len(text), took, most, show(text))
+		}
 		lines := bytes.Count(text, []byte("\n")) + 1
 		var ps definition.Problems
 		switch {
@@ -93,4 +148,13 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// show quotes a failing input, its start only when it is long (the fuzzer
+// keeps the whole of it in testdata/fuzz).
+func show(text []byte) string {
+	if len(text) > 512 {
+		return fmt.Sprintf("%q... (%d bytes)", text[:512], len(text))
+	}
+	return fmt.Sprintf("%q", text)
 }
