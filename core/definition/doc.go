@@ -20,6 +20,10 @@
 // file. Within the limits, Parse takes time and memory in proportion to the
 // text's length, whatever its shape.
 //
+// A variable of envs that is not set (or is empty) is one problem, at envs;
+// the values that use it are left out of their [Section], as if not
+// written, so that their owners do not report them again.
+//
 // The package depends on the standard library and github.com/BurntSushi/toml
 // only.
 package definition

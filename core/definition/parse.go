@@ -134,8 +134,9 @@ type parser struct {
 	// written are the kind names written in types, aliases resolved, even
 	// those that have another problem.
 	written []string
-	// declared are the names in envs.
-	declared map[string]bool
+	// declared are the names in envs; missing, those of them not set or
+	// set but empty, which the problem about envs names.
+	declared, missing map[string]bool
 	// hints is what did-you-mean hints that compare the file's names with
 	// the file's names may still cost (see suggestWithin).
 	hints int
@@ -328,7 +329,7 @@ func (p *parser) envs(raw map[string]any) {
 		return
 	}
 	var unset, empty []string
-	p.declared = map[string]bool{}
+	p.declared, p.missing = map[string]bool{}, map[string]bool{}
 	for i, item := range items {
 		e := element(a, i)
 		name, ok := item.(string)
@@ -352,15 +353,22 @@ func (p *parser) envs(raw map[string]any) {
 		p.def.Envs = append(p.def.Envs, name)
 		if val, ok := p.opts.LookupEnv(name); !ok {
 			unset = append(unset, name)
+			p.missing[name] = true
 		} else if val == "" {
 			empty = append(empty, name)
+			p.missing[name] = true
 		}
 	}
+	// Each missing variable is reported here only: a value that uses it
+	// is left out of its table (see interpolate), so that it is not
+	// reported again there.
 	if len(unset) > 0 {
-		p.d.problem(a, "%s %s not set", strings.Join(unset, ", "), plural(len(unset), "is", "are"))
+		p.d.problem(a, "%s %s not set (set %s in the service's environment: every variable in envs is required)",
+			strings.Join(unset, ", "), plural(len(unset), "is", "are"), plural(len(unset), "it", "them"))
 	}
 	if len(empty) > 0 {
-		p.d.problem(a, "%s %s set but empty", strings.Join(empty, ", "), plural(len(empty), "is", "are"))
+		p.d.problem(a, "%s %s set but empty (give %s a value: every variable in envs is required)",
+			strings.Join(empty, ", "), plural(len(empty), "is", "are"), plural(len(empty), "it", "them"))
 	}
 }
 
@@ -619,17 +627,21 @@ func (p *parser) tableOfTables(raw map[string]any, key string) map[string]locate
 
 // section makes a Section of values, resolving "${NAME}" in its strings.
 func (p *parser) section(a at, values map[string]any) Section {
-	v, marks, _ := p.interpolate(values, a)
+	v, marks, _, _ := p.interpolate(values, a)
 	a.env = marks
 	return Section{at: a, values: v.(map[string]any), src: p.def.src, file: p.def.File}
 }
 
 // interpolate returns v with every "${NAME}" (and mikros Go's "NAME@env")
 // in its strings replaced by the variable's value, the marks of the values
-// that came from the environment (nil when none did), and whether anything
-// changed (v is returned as it is when nothing did). Only variables
+// that came from the environment (nil when none did), whether anything
+// changed (v is returned as it is when nothing did), and whether v uses a
+// variable of envs that is not set, or empty. Such a value is left out of
+// its table (an array, entirely), as if it were not written: the problem
+// about envs is the one report of the missing variable, and the value's
+// owner sees its default rather than an empty string. Only variables
 // declared in envs may be used.
-func (p *parser) interpolate(v any, a at) (out any, marks *envMark, changed bool) {
+func (p *parser) interpolate(v any, a at) (out any, marks *envMark, changed, unset bool) {
 	switch t := v.(type) {
 	case string:
 		if name, ok := oldRef(t); ok {
@@ -637,7 +649,7 @@ func (p *parser) interpolate(v any, a at) (out any, marks *envMark, changed bool
 			t = "${" + name + "}"
 		}
 		if !strings.Contains(t, "${") {
-			return t, nil, false
+			return t, nil, false, false
 		}
 		s, unclosed := expandRefs(t, func(ref, name string) string {
 			if name == "" {
@@ -660,33 +672,41 @@ func (p *parser) interpolate(v any, a at) (out any, marks *envMark, changed bool
 				p.d.problem(a, "%s is used here but not declared in envs (%s)", name, hint)
 				return ""
 			}
+			unset = unset || p.missing[name]
 			val, _ := p.opts.LookupEnv(name)
 			return val
 		})
 		if unclosed {
 			p.d.problem(a, "a \"${\" is not closed (write \"${NAME}\")")
 		}
-		return s, &envMark{fromEnv: true}, true
+		return s, &envMark{fromEnv: true}, true, unset
 	case map[string]any:
 		// A table or an array is copied only when a value in it changes.
 		m := t
 		for _, k := range sortedKeys(t) {
-			e, em, ch := p.interpolate(t[k], a.child(k))
+			e, em, ch, un := p.interpolate(t[k], a.child(k))
 			if !ch {
 				continue
 			}
 			if !changed {
 				m, changed = maps.Clone(t), true
 			}
+			if un {
+				delete(m, k)
+				continue
+			}
 			m[k] = e
 			marks = marks.with(k, em)
 		}
-		return m, marks, changed
+		return m, marks, changed, false
 	case []any:
 		s := t
 		for i, e := range t {
 			k := strconv.Itoa(i)
-			e, em, ch := p.interpolate(e, a.child(k))
+			e, em, ch, un := p.interpolate(e, a.child(k))
+			if un {
+				return nil, nil, true, true
+			}
 			if !ch {
 				continue
 			}
@@ -696,12 +716,12 @@ func (p *parser) interpolate(v any, a at) (out any, marks *envMark, changed bool
 			s[i] = e
 			marks = marks.with(k, em)
 		}
-		return s, marks, changed
+		return s, marks, changed, false
 	case []map[string]any:
 		s := t
 		for i, e := range t {
 			k := strconv.Itoa(i)
-			e, em, ch := p.interpolate(e, a.child(k))
+			e, em, ch, _ := p.interpolate(e, a.child(k))
 			if !ch {
 				continue
 			}
@@ -711,9 +731,9 @@ func (p *parser) interpolate(v any, a at) (out any, marks *envMark, changed bool
 			s[i] = e.(map[string]any)
 			marks = marks.with(k, em)
 		}
-		return s, marks, changed
+		return s, marks, changed, false
 	}
-	return v, nil, false
+	return v, nil, false, false
 }
 
 func without(list []string, s string) []string {

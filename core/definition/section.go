@@ -10,7 +10,10 @@ import (
 // Section is a table of the definition that belongs to an owner other than
 // the framework: a feature's [features.<name>], a kind's [services.<kind>], a
 // client's [clients.<name>], or the service's own [service]. Values written
-// as "${NAME}" have already been replaced by the environment's value.
+// as "${NAME}" have already been replaced by the environment's value; a
+// value that uses a variable of envs that is not set, or is empty, is left
+// out (an array, entirely), as if not written: the definition's problem
+// about envs reports it, once, and the owner keeps its default.
 //
 // The zero Section is an absent table: Decode leaves the target as it is.
 type Section struct {

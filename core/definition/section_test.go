@@ -556,3 +556,121 @@ func TestDecodeConvertsValuesFromTheEnvironment(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+// TestUnsetVariableReportedOnce: a variable of envs that is not set (or is
+// empty) is one problem, at envs. Each value that uses it is left out of
+// its table, as if it were not written, so that decoding the table does not
+// report it a second time, and its owner sees its default.
+func TestUnsetVariableReportedOnce(t *testing.T) {
+	t.Parallel()
+	type settings struct {
+		Timeout time.Duration
+		Port    int
+		URL     string
+		TLS     struct {
+			Key    string
+			Verify bool
+		}
+		Hosts  []string
+		Routes []struct{ Path, Auth string }
+	}
+	defaults := func() settings {
+		s := settings{Timeout: time.Second, Port: 80, URL: "default", Hosts: []string{"default"}}
+		s.TLS.Key = "default"
+		return s
+	}
+	tests := []struct {
+		name    string
+		table   string
+		env     map[string]string
+		want    string   // Parse's error
+		absent  []string // keys left out of the table
+		present []string // keys kept
+		check   func(settings) bool
+	}{
+		{
+			name:   "a duration",
+			table:  `timeout = "${T}"`,
+			want:   "service.toml:5:1: envs: T is not set (set it in the service's environment: every variable in envs is required)",
+			absent: []string{"timeout"},
+			check:  func(s settings) bool { return s.Timeout == time.Second },
+		},
+		{
+			name:   "an integer from an empty variable",
+			table:  `port = "${T}"`,
+			env:    map[string]string{"T": ""},
+			want:   "service.toml:5:1: envs: T is set but empty (give it a value: every variable in envs is required)",
+			absent: []string{"port"},
+			check:  func(s settings) bool { return s.Port == 80 },
+		},
+		{
+			name:   "inside a longer string, with a variable that is set",
+			table:  `url = "https://${S}/${T}"`,
+			env:    map[string]string{"S": "host"},
+			want:   "service.toml:5:1: envs: T is not set (set it in the service's environment: every variable in envs is required)",
+			absent: []string{"url"},
+			check:  func(s settings) bool { return s.URL == "default" },
+		},
+		{
+			name:    "in an inline table",
+			table:   `tls = { key = "${T}", verify = true }`,
+			want:    "service.toml:5:1: envs: T is not set (set it in the service's environment: every variable in envs is required)",
+			absent:  []string{"tls.key"},
+			present: []string{"tls", "tls.verify"},
+			check:   func(s settings) bool { return s.TLS.Key == "default" && s.TLS.Verify },
+		},
+		{
+			name:    "in an array: the whole array",
+			table:   `hosts = ["a", "${T}"]` + "\nport = 81",
+			want:    "service.toml:5:1: envs: T is not set (set it in the service's environment: every variable in envs is required)",
+			absent:  []string{"hosts"},
+			present: []string{"port"},
+			check:   func(s settings) bool { return len(s.Hosts) == 1 && s.Hosts[0] == "default" && s.Port == 81 },
+		},
+		{
+			name:    "in an array of tables",
+			table:   "[[service.routes]]\npath = \"/\"\n[[service.routes]]\nauth = \"${T}\"\npath = \"/a\"",
+			want:    "service.toml:5:1: envs: T is not set (set it in the service's environment: every variable in envs is required)",
+			absent:  []string{"routes.1.auth"},
+			present: []string{"routes"},
+			check:   func(s settings) bool { return len(s.Routes) == 2 && s.Routes[1].Auth == "" && s.Routes[1].Path == "/a" },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			text := head + `envs = ["T", "S"]` + "\n[service]\n" + tt.table + "\n"
+			env := map[string]string{"S": "set"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			def, err := definition.Parse("service.toml", []byte(text), definition.Options{
+				Kinds:     []string{"native"},
+				LookupEnv: func(n string) (string, bool) { v, ok := env[n]; return v, ok },
+			})
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Parse: %v\nwant:  %s", err, tt.want)
+			}
+			if def == nil {
+				t.Fatal("no definition")
+			}
+			got := defaults()
+			if err := def.Service.Decode(&got); err != nil {
+				t.Errorf("Decode reports the variable again: %v", err)
+			}
+			if !tt.check(got) {
+				t.Errorf("decoded %+v", got)
+			}
+			for _, k := range tt.absent {
+				if def.Service.Has(k) || def.Service.FromEnv(k) {
+					t.Errorf("%s is still in the table (Has %t, FromEnv %t)", k, def.Service.Has(k), def.Service.FromEnv(k))
+				}
+			}
+			for _, k := range tt.present {
+				if !def.Service.Has(k) {
+					t.Errorf("%s is left out", k)
+				}
+			}
+		})
+	}
+}
