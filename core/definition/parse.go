@@ -132,8 +132,9 @@ type parser struct {
 	def  *Definition
 	d    *decoder
 	// written are the kind names written in types, aliases resolved, even
-	// those that have another problem.
-	written []string
+	// those that have another problem; unknown are those reported as not a
+	// kind of the binary, or not a kind name (lowercased).
+	written, unknown []string
 	// declared are the names in envs; missing, those of them not set or
 	// set but empty, which the problem about envs names.
 	declared, missing map[string]bool
@@ -261,6 +262,7 @@ func (p *parser) types(raw map[string]any) {
 			kind = canon
 		}
 		if !isKindName(kind) {
+			p.unknown = append(p.unknown, strings.ToLower(kind))
 			p.d.problem(e, "%q is not a kind name (lowercase, like \"grpc\" or \"grpc:7070\"%s)", s, alsoDidYouMean(strings.ToLower(kind), p.opts.Kinds))
 			continue
 		}
@@ -280,6 +282,7 @@ func (p *parser) types(raw map[string]any) {
 			t.Port, t.PortFrom, portOK = port, "types", ok
 		}
 		if p.opts.Kinds != nil && !slices.Contains(p.opts.Kinds, kind) {
+			p.unknown = append(p.unknown, kind)
 			p.d.problem(e, "unknown kind %q (kinds in this binary: %s%s)", kind, strings.Join(p.opts.Kinds, ", "), alsoDidYouMean(kind, p.opts.Kinds))
 			continue
 		}
@@ -548,6 +551,11 @@ func (p *parser) services(raw map[string]any) {
 	for _, kind := range sortedKeys(byKind) {
 		a := byKind[kind]
 		if !inTypes[kind] {
+			// A table for a kind close to one that types misspells is
+			// that kind's table: the problem is in types, which says so.
+			if p.suggest(kind, p.unknown) != "" {
+				continue
+			}
 			hint := "add it to types, or remove this table"
 			if s := p.suggest(kind, p.written); s != "" {
 				hint = fmt.Sprintf("did you mean [services.%s]?", s)
