@@ -563,25 +563,44 @@ func (p *parser) services(raw map[string]any) {
 			p.d.problem(a.at, "kind %q is not in types (%s)", kind, hint)
 			continue
 		}
-		m := a.values
-		if v, ok := m["port"]; ok {
-			m = omit(m, "port")
+		// The port may come from the environment, like any setting.
+		sec := p.section(a.at, a.values)
+		if v, ok := sec.values["port"]; ok {
 			port := a.at.child("port")
-			n, isInt := v.(int64)
-			switch {
-			case !isInt:
-				p.d.problem(port, "must be a port number (1-65535), not %s", typeName(v))
-			case n < 1 || n > 65535:
-				p.d.problem(port, "%d is not a port number (1-65535)", n)
-			default:
-				for i := range def.Types {
-					if def.Types[i].Kind == kind && def.Types[i].Port == 0 {
-						def.Types[i].Port, def.Types[i].PortFrom = int(n), port.loc.String()
-					}
+			fromEnv := sec.FromEnv("port")
+			sec.values = omit(sec.values, "port")
+			if fromEnv {
+				delete(sec.at.env.kids, "port")
+				if len(sec.at.env.kids) == 0 {
+					sec.at.env = nil
+				}
+			}
+			var n int64
+			valid := false
+			if text, ok := v.(string); ok && fromEnv {
+				number, ok := parsePort(text)
+				n, valid = int64(number), ok
+				if !ok {
+					p.d.problem(port, "the value from the environment is not a port number (1-65535)")
+				}
+			} else {
+				number, isInt := v.(int64)
+				switch {
+				case !isInt:
+					p.d.problem(port, "must be a port number (1-65535), not %s", typeName(v))
+				case number < 1 || number > 65535:
+					p.d.problem(port, "%d is not a port number (1-65535)", number)
+				default:
+					n, valid = number, true
+				}
+			}
+			for i := range def.Types {
+				if valid && def.Types[i].Kind == kind && def.Types[i].Port == 0 {
+					def.Types[i].Port, def.Types[i].PortFrom = int(n), port.loc.String()
 				}
 			}
 		}
-		def.Services[kind] = p.section(a.at, m)
+		def.Services[kind] = sec
 	}
 	for i, t := range def.Types {
 		name := "MIKROS_" + strings.ToUpper(strings.ReplaceAll(t.Kind, "-", "_")) + "_PORT"
