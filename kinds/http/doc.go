@@ -27,13 +27,46 @@
 //
 // The kind binds its listener when the service starts, so a port in use
 // fails the boot (exit status 1) with an error that names the port. It
-// then serves HTTP/1.1 until shutdown (and HTTP/2 when [WithListener]
-// gives it a TLS listener that offers "h2"). At shutdown, readiness goes off
-// first and the kind keeps serving through the drain delay; then Stop
-// closes the listener and the idle connections and waits for the requests
-// in flight, as [net/http.Server.Shutdown] does. If the stop budget runs
-// out first, the remaining connections are cut and the shutdown fails
-// (exit status 1).
+// listens with plain TCP, not Multipath TCP (Go's default for listeners on
+// Linux), for the stop's sake (below). It then serves HTTP/1.1 until
+// shutdown (and HTTP/2 when [WithListener] gives it a TLS listener that
+// offers "h2"); its Serving channel ([core.ServeNotifier]) is closed once
+// it accepts connections. At shutdown, readiness goes off first and the
+// kind keeps serving through the drain delay; then Stop stops it in
+// stages, so that no request it accepted goes unanswered, even from
+// clients that open a connection per request and keep sending through
+// the stop:
+//
+//  1. Keep-alives go off: each response closes its connection, and idle
+//     keep-alive connections are closed. (A kept-alive client whose next
+//     request crosses the closing of its idle connection sends it again,
+//     as HTTP/1.1 expects and net/http's Transport does for idempotent
+//     requests.)
+//  2. The kernel's accept queue is drained: the connections already in
+//     it, whose clients have sent their requests, are accepted and served
+//     before the listener closes, since closing it would reset them. On
+//     Linux a socket filter holds new connections back meanwhile, so the
+//     queue only shrinks and nothing enters it after it was found empty:
+//     a connection held back is refused about a second later, when its
+//     client tries again and finds the listener closed. Elsewhere, and on
+//     a listener that takes no filter (given with [WithListener], not a
+//     *net.TCPListener, or a Multipath TCP one as net.Listen makes on
+//     Linux), the queue is drained until it stays empty for 50ms, at most
+//     half a second, and a connection that enters it between the last
+//     Accept and the close is reset. A listener without SetDeadline (a TLS
+//     listener) is closed at once.
+//  3. Stop waits until no accepted connection is still waiting for its
+//     first request, at most read_header_timeout: net/http's Shutdown
+//     closes such a connection without an answer when its request arrives
+//     after Shutdown began. A connection that sends nothing (a browser's
+//     preconnect) holds the stop that long.
+//  4. [net/http.Server.Shutdown] waits for the requests in flight.
+//
+// If the stop budget runs out first, the remaining connections are cut,
+// Stop returns at once (it never waits for a handler after that, even
+// one that ignores its context), and the shutdown fails (exit status 1).
+// The command bench/cmd/drain of this repository counts the requests a
+// server loses while it stops under such load (go run ./bench/cmd/drain).
 //
 // Readiness needs nothing from the kind: core's admin listener answers
 // /readyz with 200 once every kind listens and OnStart returned, and with
@@ -90,13 +123,22 @@
 //     answered 413 without calling the handler; any other body is wrapped
 //     with [net/http.MaxBytesReader], and a handler that reads past the
 //     limit gets a [net/http.MaxBytesError], which [Error] answers with 413.
-//   - Panic recovery. A panic in the handler is logged once, at error
-//     level, with its stack and the request id, and the client gets a 500
-//     problem that says "internal error", never the panic's value. When the
+//   - Panic recovery. A panic in the handler is logged at error level,
+//     with its stack and the request id, and the client gets a 500 problem
+//     that says "internal error", never the panic's value. When the
 //     response had already begun, the connection is cut instead, so that
 //     the client cannot take a partial response for a whole one. A panic
 //     with [net/http.ErrAbortHandler] aborts the request silently, as in
-//     net/http.
+//     net/http. A handler that panics on every request does not flood the
+//     log: the first panic of each distinct stack (the same frames, whatever
+//     the goroutine, the arguments and the panic's value) is logged in
+//     full, its repeats in the minute that follows are only counted, and
+//     the first repeat after that minute is logged in full again with the
+//     count of those in between ("suppressed", "suppressed_since"). Counts
+//     not reported yet are logged when the kind stops, one line per stack
+//     ("http: identical panics suppressed", with the panicking function
+//     as "panic.site"). Each suppressed panic is still answered 500, and
+//     observed as such.
 //
 // Handlers get a [net/http.ResponseWriter] that passes on Flush, Hijack and
 // ReadFrom, and that [net/http.ResponseController] unwraps.
@@ -119,9 +161,34 @@
 //
 //	{"type":"about:blank","title":"Not Found","status":404,"detail":"order not found","instance":"/orders/42","kind":"not_found","code":"ORDER_NOT_FOUND","details":{"order":"42"}}
 //
-// An error that is not of the model becomes 500 "internal error". The
-// error's cause is never sent: it is logged once, with the request id, at
-// error level for a 5xx status (debug level otherwise).
+// An error that is not of the model becomes 500 "internal error", unless
+// it is the client's mistake. The error's cause is never sent: it is
+// logged once, with the request id, at error level for a 5xx status
+// (debug level otherwise).
+//
+// A client's mistake is answered and logged as the client's, never as the
+// server's error. The kind reads the request's body as the handler does
+// and remembers how reading it ended; [Error] then attributes an error to
+// the client only when it provably came from the body:
+//
+//	the error wraps the one a Read of the body returned:
+//	  the client went away (reset, closed, canceled)  499 CLIENT_CLOSED_REQUEST
+//	  read_timeout cut the body                        408 REQUEST_BODY_TIMEOUT
+//	  the body ended before its length                 400 REQUEST_BODY_TRUNCATED
+//	  the body could not be read (bad chunking)        400 REQUEST_BODY_UNREADABLE
+//	json.SyntaxError or json.UnmarshalTypeError at an
+//	offset the handler read of the body                400 REQUEST_BODY_MALFORMED
+//	io.EOF, and the body was empty (or absent from a
+//	POST, PUT or PATCH)                                400 REQUEST_BODY_EMPTY
+//	a body over max_body_bytes                         413 REQUEST_BODY_TOO_LARGE
+//
+// The status is the one the features that observe calls see. Anything
+// else is the server's: a JSON error past what the handler read of the
+// body came from decoding something else, and an io.ErrUnexpectedEOF from
+// json.Decoder over a body that ended cleanly (a JSON value cut short)
+// cannot be told from a backend's truncated answer, so both stay 500s
+// (json.Unmarshal reports the latter as a SyntaxError, which is
+// attributed). An *errors.Error in the chain always decides.
 //
 // Errors the server answers before a handler runs keep net/http's plain
 // text responses: 431 for headers over max_header_bytes, 400 for a

@@ -9,6 +9,9 @@ import (
 	"unsafe"
 )
 
+// canHoldBack says that holdBack can work on this platform.
+const canHoldBack = true
+
 // synOnly is a classic BPF program for a listening TCP socket: it drops
 // the segments that open a connection (SYN without ACK) and lets every
 // other through, so that the handshakes under way still complete. A

@@ -100,6 +100,24 @@ func TestServing(t *testing.T) {
 	run(t, k) // waits for Serving
 }
 
+// TestOwnListener checks that the listener the kind binds itself takes
+// the filter that holds new connections back, where the platform has one:
+// it is not Multipath TCP.
+func TestOwnListener(t *testing.T) {
+	k := New()
+	if err := k.Configure(&core.Setup{Service: handlerService{okHandler}, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	k.set.Address = "127.0.0.1" // port 0: any free one
+	if err := k.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = k.Stop(t.Context()) }()
+	if err := holdBack(k.ln.Listener); (err == nil) != canHoldBack {
+		t.Errorf("holdBack: %v, on a platform that can hold back: %v", err, canHoldBack)
+	}
+}
+
 // TestStopAnswersQueuedConnections sends requests on connections that
 // the kernel accepted before the server began accepting, and stops the
 // kind as soon as it serves: each of them is answered, whether the
