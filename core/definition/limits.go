@@ -42,7 +42,7 @@ func (lim limits) check(src *source, n int) (Problem, bool) {
 		line, col := src.position(lim.size - (n - len(src.text)))
 		return Problem{File: src.file, Line: line, Col: col, Message: fmt.Sprintf(
 			"too large: the file goes on past %s here, the most service.toml allows (keep data in a file the service reads itself)",
-			bytes(lim.size))}, false
+			sizeText(lim.size))}, false
 	}
 	if off, path := src.tooDeep(lim.depth); off >= 0 {
 		line, col := src.position(off)
@@ -53,8 +53,8 @@ func (lim limits) check(src *source, n int) (Problem, bool) {
 	return Problem{}, true
 }
 
-// bytes writes a size in KiB or MiB when it is a whole number of them.
-func bytes(n int) string {
+// sizeText writes a size in KiB or MiB when it is a whole number of them.
+func sizeText(n int) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)

@@ -33,8 +33,10 @@ func suggestWithin(word string, candidates []string, budget *int) string {
 	}
 	best, bestDist := "", -1
 	for _, c := range candidates {
+		// The distance, in runes, is at least the difference of the
+		// lengths.
 		m := utf8.RuneCountInString(c)
-		limit := max(1, min(n, m)/3)
+		limit := max(1, min(len(word), len(c))/3)
 		if m > maxHintRunes || m-n > limit || n-m > limit {
 			continue // too long to compare, or too far from word
 		}
