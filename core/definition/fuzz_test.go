@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
+
 	"github.com/mikros-go/mikros/core/definition"
 )
 
@@ -114,6 +116,16 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		check("problem", ps)
+		// Nesting is counted as written, which never counts more levels
+		// than the parsed tree has: a small text said to be too deep must
+		// be (the TOML parser's work on a large one is what the limit
+		// spares).
+		if len(ps) == 1 && strings.Contains(ps[0].Message, "nested too deeply") && len(text) <= 1024 {
+			var tree map[string]any
+			if _, err := toml.Decode(string(text), &tree); err == nil && depth(tree) <= definition.MaxDepth {
+				t.Fatalf("rejected as nested too deeply, but its tree is %d levels deep: %s", depth(tree), show(text))
+			}
+		}
 		if def == nil {
 			return
 		}
@@ -157,4 +169,27 @@ func show(text []byte) string {
 		return fmt.Sprintf("%q... (%d bytes)", text[:512], len(text))
 	}
 	return fmt.Sprintf("%q", text)
+}
+
+// depth is how many tables and arrays deep v's deepest value stands, its
+// own levels included (a key of the document is one level deep).
+func depth(v any) int {
+	deepest := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for _, e := range v {
+			deepest = max(deepest, depth(e))
+		}
+	case []any:
+		for _, e := range v {
+			deepest = max(deepest, depth(e))
+		}
+	case []map[string]any:
+		for _, e := range v {
+			deepest = max(deepest, depth(e))
+		}
+	default:
+		return 0
+	}
+	return deepest + 1
 }
