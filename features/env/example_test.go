@@ -86,8 +86,9 @@ func Example() {
 	// exit status 0
 }
 
-// Every problem is reported at once, before anything starts; the value of
-// a secret is never shown.
+// Every problem is reported at once, before anything starts. The value of
+// a secret field is never described; and core takes every value read from
+// the environment (four bytes or more) out of every message.
 func Example_problems() {
 	_, err := core.Check(&billing{},
 		core.WithDefinition("service.toml", []byte(billingTOML)),
@@ -105,7 +106,7 @@ func Example_problems() {
 	fmt.Println("exit status", core.ExitCode(err))
 	// Output:
 	// service.toml:10:1: features.env.optional: DB_PIN (field Settings.PIN): its value is not a valid int (invalid syntax); it is secret and not shown
-	// service.toml:10:1: features.env.optional: WORKERS (field Settings.Workers): "four" is not a valid int (invalid syntax)
+	// service.toml:10:1: features.env.optional: WORKERS (field Settings.Workers): "[redacted]" is not a valid int (invalid syntax)
 	// service.toml:10:1: features.env.optional: TIMEOUT (field Settings.Timeout): "30" is not a valid time.Duration (write it like "5s" or "1m30s")
 	// exit status 2
 }

@@ -54,7 +54,7 @@ func TestNative(t *testing.T) {
 			name:     "a loop that ignores the stop is abandoned at the budget",
 			run:      func(context.Context) error { <-release; return nil },
 			stop:     true,
-			wantCode: core.ExitFailure, wantErr: "kind native: run did not return within the stop budget (300ms); abandoned",
+			wantCode: core.ExitFailure, wantErr: "kind native: run did not return within the kinds' share of the stop budget; abandoned",
 		},
 	}
 	for _, tt := range tests {
