@@ -109,9 +109,12 @@
 //
 // # Secrets
 //
-// An error message of the feature quotes a bad value when the variable is
-// not secret (with the user information of a URL redacted), and never when
-// it is: it says what is wrong from the type alone:
+// Core takes every value the feature reads (four bytes or more) out of
+// every message that leaves the service, where it reads "[redacted]". On
+// top of that, an error message of the feature describes a bad value only
+// when the variable is not secret (with the user information of a URL
+// redacted), and never when it is: it says what is wrong from the type
+// alone, so that not even a short value or its shape is shown:
 //
 //	service.toml:9:1: features.env.optional: DB_PIN (field Env.PIN): its value is not a valid int (invalid syntax); it is secret and not shown
 //
