@@ -25,10 +25,11 @@ import (
 const (
 	dialTimeout    = time.Second     // a connection held back waits for its SYN to be sent again, about a second
 	requestTimeout = 5 * time.Second // the whole request
-	refusedPause   = time.Millisecond
+	refusedPause   = 5 * time.Millisecond
 )
 
-// maxSamples bounds the errors of lost requests kept.
+// maxSamples bounds the errors of lost and unsent requests kept, per
+// kind of client and run.
 const maxSamples = 5
 
 // mode is how a client connects.
@@ -57,7 +58,7 @@ const (
 type tally struct {
 	mu                                    sync.Mutex
 	sent, answered, refused, unsent, lost int
-	samples                               []string // errors of lost requests, the first few
+	samples                               []string // errors of lost and unsent requests, the first few
 }
 
 func (t *tally) count(o outcome, err error) {
@@ -71,10 +72,13 @@ func (t *tally) count(o outcome, err error) {
 		t.refused++
 	case unsent:
 		t.unsent++
+		if len(t.samples) < maxSamples {
+			t.samples = append(t.samples, "unsent: "+err.Error())
+		}
 	case lost:
 		t.lost++
 		if len(t.samples) < maxSamples {
-			t.samples = append(t.samples, err.Error())
+			t.samples = append(t.samples, "lost: "+err.Error())
 		}
 	}
 }

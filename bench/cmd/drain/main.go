@@ -35,7 +35,7 @@
 // It prints one row per server, protocol and kind of client: the runs,
 // the requests sent, answered, refused, unsent and lost, how many runs
 // lost any, and how many runs the server did not exit 0 from; then the
-// first errors of lost requests. All addresses are 127.0.0.1; each run's
+// first errors of lost and unsent requests. All addresses are 127.0.0.1; each run's
 // wait for the server, load and stop are bounded in time, and every
 // process started is killed when the command ends, on failure too.
 //
@@ -298,13 +298,14 @@ func (r *row) add(t *tally, exitCode int) {
 		r.badExits++
 	}
 	for _, s := range t.samples {
-		if len(r.samples) < maxSamples {
+		if len(r.samples) < 2*maxSamples {
 			r.samples = append(r.samples, s)
 		}
 	}
 }
 
-// printTable writes the rows, then the first errors of lost requests.
+// printTable writes the rows, then the first errors of lost and unsent
+// requests.
 func printTable(w *os.File, rows []*row) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "server\tproto\tclients\truns\tsent\tanswered\trefused\tunsent\tlost\truns with lost\texit≠0\t")
@@ -315,7 +316,7 @@ func printTable(w *os.File, rows []*row) {
 	_ = tw.Flush()
 	for _, r := range rows {
 		for _, s := range r.samples {
-			fmt.Fprintf(w, "lost, %s %s %s: %s\n", r.server, r.proto, r.mode, s)
+			fmt.Fprintf(w, "%s %s %s, %s\n", r.server, r.proto, r.mode, s)
 		}
 	}
 }
