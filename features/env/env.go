@@ -156,8 +156,16 @@ func (f *Feature) Fill(target any) error {
 			continue
 		}
 		if err := check(p, environ); err != nil {
+			if p.declared == declaredInEnvs && unsetOrEmpty(err) {
+				// The definition reports it, at envs: every variable
+				// there is required, set and non-empty.
+				continue
+			}
 			problems = append(problems, f.invalid(p, environ, err))
 		}
+	}
+	if failed && len(problems) == 0 && f.envsMissing(vars, environ) {
+		return nil // reported by the definition
 	}
 	if failed && len(problems) == 0 {
 		problems = append(problems, definition.Problem{Path: "type " + typeName(v.Type()),
@@ -165,6 +173,24 @@ func (f *Feature) Fill(target any) error {
 	}
 	problems.Sort()
 	return problems.Err()
+}
+
+// unsetOrEmpty reports whether err says a variable is not set or empty.
+func unsetOrEmpty(err error) bool {
+	var notSet cenv.VarIsNotSetError
+	var empty cenv.EmptyVarError
+	return errors.As(err, &notSet) || errors.As(err, &empty)
+}
+
+// envsMissing reports whether a variable of envs that the struct reads is
+// unset or empty, which the definition reports.
+func (f *Feature) envsMissing(vars []variable, environ map[string]string) bool {
+	for _, p := range vars {
+		if p.declared == declaredInEnvs && environ[p.key] == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // structOf returns the struct target points to, allocating it when target

@@ -173,3 +173,28 @@ func TestRunProblems(t *testing.T) {
 		})
 	}
 }
+
+// needsURL is a service whose environment requires a variable of envs.
+type needsURL struct {
+	Env struct {
+		URL string `env:"DATABASE_URL,required"`
+	} `mikros:"env"`
+}
+
+// TestMissingEnvsReportedOnce checks that a variable of envs that is not
+// set is one problem, the definition's, and not a second one from Fill.
+func TestMissingEnvsReportedOnce(t *testing.T) {
+	text := "name = \"svc\"\ntypes = [\"once\"]\nversion = \"v1.0.0\"\nproduct = \"demo\"\nenvs = [\"DATABASE_URL\"]\n\n[features.env]\nenabled = true\n"
+	for _, vars := range []map[string]string{{}, {"DATABASE_URL": ""}} {
+		_, err := core.Check(&needsURL{},
+			core.WithDefinition("service.toml", []byte(text)),
+			core.WithKinds(once{}),
+			core.WithFeatures(env.New()),
+			core.WithLookupEnv(lookup(vars)),
+		)
+		got := lines(err)
+		if len(got) != 1 || !strings.Contains(got[0], "DATABASE_URL") {
+			t.Errorf("environment %v: want one problem naming DATABASE_URL, got:\n%s", vars, strings.Join(got, "\n"))
+		}
+	}
+}
