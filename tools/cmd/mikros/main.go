@@ -26,6 +26,7 @@ import (
 	"slices"
 
 	"github.com/mikros-go/mikros/core"
+	"github.com/mikros-go/mikros/core/definition"
 	"github.com/mikros-go/mikros/features/env"
 	"github.com/mikros-go/mikros/features/logger"
 	"github.com/mikros-go/mikros/features/metrics"
@@ -134,7 +135,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := builtins()
 	if len(args) == 1 {
-		text, err := os.ReadFile(args[0])
+		text, err := readAtMost(args[0], definition.MaxSize+1) // a longer file is one problem: too large
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: cannot read: %v\n", args[0], err)
 			return core.ExitInvalid
@@ -142,4 +143,16 @@ func check(args []string, stdout, stderr io.Writer) int {
 		opts = append(opts, core.WithDefinition(args[0], text))
 	}
 	return core.RunCheck(nil, stdout, stderr, opts...)
+}
+
+// readAtMost reads the file at path, but no more than n bytes of it, so
+// that a huge or endless file (a device, a pipe) costs no more than the
+// definition may hold.
+func readAtMost(path string, n int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, n))
 }

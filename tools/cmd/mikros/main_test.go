@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mikros-go/mikros/core/definition"
 )
 
 // directives are what a conformance case's leading comments ask for.
@@ -223,5 +225,23 @@ func TestAgreesWithServices(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckReadsABoundedFile checks a file far larger than a definition may
+// be: mikros check reads no more of it than the limit and one byte, and
+// reports it as one problem.
+func TestCheckReadsABoundedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "service.toml")
+	big := strings.Repeat("# a comment line of a file that never ends\n", 4*definition.MaxSize/43)
+	if err := os.WriteFile(path, []byte(big), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", path}, &stdout, &stderr); code != 2 {
+		t.Fatalf("exit %d, want 2; stderr:\n%s", code, stderr.String())
+	}
+	if got := strings.Count(stderr.String(), "\n"); got != 1 || !strings.Contains(stderr.String(), "too large") {
+		t.Errorf("want one problem saying the file is too large, got:\n%s", stderr.String())
 	}
 }
