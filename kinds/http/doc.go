@@ -37,11 +37,15 @@
 // clients that open a connection per request and keep sending through
 // the stop:
 //
-//  1. Keep-alives go off: each response closes its connection, and idle
-//     keep-alive connections are closed. (A kept-alive client whose next
-//     request crosses the closing of its idle connection sends it again,
-//     as HTTP/1.1 expects and net/http's Transport does for idempotent
-//     requests.)
+//  1. Keep-alives go off: each HTTP/1.x response whose handler starts
+//     from now on closes its connection ("Connection: close"). Idle
+//     keep-alive connections stay open, and a request they bring is
+//     answered that way; those still idle are closed by Shutdown, which
+//     does not run a request that crosses their closing: its client sends
+//     it again, as HTTP/1.1 expects and net/http's Transport does for
+//     idempotent requests. (SetKeepAlivesEnabled(false) would close them
+//     at once, and run the handler of such a request on the closed
+//     connection: its client would get no answer.)
 //  2. The kernel's accept queue is drained: the connections already in
 //     it, whose clients have sent their requests, are accepted and served
 //     before the listener closes, since closing it would reset them. On

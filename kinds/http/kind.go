@@ -47,11 +47,12 @@ type Kind struct {
 	handler nethttp.Handler   // next, wrapped by serve
 	calls   core.CallObserver // Setup.Calls: nil when no feature observes calls
 
-	serving chan struct{} // closed once the server accepts connections
-	ran     chan struct{} // closed once Run returned
-	runOnce sync.Once
-	conns   connTracker
-	panics  panicLog
+	serving  chan struct{} // closed once the server accepts connections
+	ran      chan struct{} // closed once Run returned
+	runOnce  sync.Once
+	stopping atomic.Bool // Stop began: responses close their connections
+	conns    connTracker
+	panics   panicLog
 
 	mu  sync.Mutex
 	ln  *listener
@@ -245,8 +246,15 @@ func (k *Kind) Run(context.Context) error {
 // Stop stops the server gracefully, in stages, so that no request it
 // accepted goes unanswered:
 //
-//  1. Keep-alives are turned off: every response from now on closes its
-//     connection, and idle keep-alive connections are closed.
+//  1. Keep-alives go off: every HTTP/1.x response whose handler starts
+//     from now on says "Connection: close" and closes its connection.
+//     Idle keep-alive connections stay open, and a request they bring is
+//     answered that way; Shutdown closes those still idle, and does not
+//     run a request that crosses their closing (its client sends it
+//     again, as HTTP/1.1 expects and net/http's Transport does for
+//     idempotent requests). [net/http.Server.SetKeepAlivesEnabled] would
+//     close them at once, and run such a request's handler on the closed
+//     connection, whose client gets no answer.
 //  2. New connections are held back (on Linux, see below), and the
 //     connections already in the kernel's accept queue, whose clients
 //     have sent their requests, are accepted and served until the queue
@@ -284,7 +292,7 @@ func (k *Kind) Stop(ctx context.Context) error {
 	}
 	defer k.panics.flush(k.log)
 	if ln.isServing() && ctx.Err() == nil {
-		k.drain(ctx, srv, ln)
+		k.drain(ctx, ln)
 	}
 	err := srv.Shutdown(ctx)
 	_ = ln.Close() // when Run never served it; otherwise already closed
@@ -298,9 +306,9 @@ func (k *Kind) Stop(ctx context.Context) error {
 // drain runs the stages of Stop before Shutdown: keep-alives off, the
 // accept queue drained and the listener closed, and the wait for the
 // connections that have not had their first request yet.
-func (k *Kind) drain(ctx context.Context, srv *nethttp.Server, ln *listener) {
+func (k *Kind) drain(ctx context.Context, ln *listener) {
 	begin := time.Now()
-	srv.SetKeepAlivesEnabled(false)
+	k.stopping.Store(true)
 	held := ln.beginStop()
 	timer := time.NewTimer(acceptDrainMax)
 	select {

@@ -95,6 +95,7 @@ func (k *Kind) serveObserved(w nethttp.ResponseWriter, r *nethttp.Request) {
 		x.body = &ox.body
 	}
 	k.identify(x, w, r)
+	k.closeAfter(w, r)
 	conn := connectionOf(r)
 	var one *connection // conn, when it serves r alone
 	if r.ProtoMajor == 1 && conn != nil {

@@ -153,6 +153,7 @@ func (k *Kind) serve(w nethttp.ResponseWriter, r *nethttp.Request) {
 	}
 	x := k.newExchange(w, r)
 	k.identify(x, w, r)
+	k.closeAfter(w, r)
 	if c := alone(r); c != nil {
 		k.attach(c, x)
 	} else {

@@ -196,9 +196,22 @@ func (t *connTracker) settleLocked(c *connection) {
 	}
 }
 
-// connState is the server's ConnState hook. A connection is settled once
-// it went idle (an HTTP/2 connection does as soon as it is set up, and
-// its streams are never cut by Shutdown, which sends GOAWAY), and
+// closeValue is the value of a Connection header that closes the
+// connection after the response. Its capacity is its length, so that a
+// handler that adds a value copies it.
+var closeValue = []string{"close"}
+
+// closeAfter makes the response to r close its connection once Stop
+// began, for HTTP/1.x (HTTP/2 has GOAWAY, which Shutdown sends).
+func (k *Kind) closeAfter(w nethttp.ResponseWriter, r *nethttp.Request) {
+	if k.stopping.Load() && r.ProtoMajor == 1 {
+		w.Header()["Connection"] = closeValue
+	}
+}
+
+// connState is the server's ConnState hook. A connection is settled
+// once it went idle (an HTTP/2 connection does as soon as it is set up,
+// and its streams are never cut by Shutdown, which sends GOAWAY), and
 // forgotten once closed or hijacked. An HTTP/1.x connection is settled by
 // its first request reaching the kind's handler (answered): only then has
 // it passed the point where net/http drops a request read during

@@ -214,6 +214,58 @@ func TestStopWaitsForFirstRequests(t *testing.T) {
 	}
 }
 
+// TestStopKeepsIdleConnections sends a request on a keep-alive
+// connection that was idle when the stop began: it is answered, with
+// "Connection: close", and the connection closes. Closing idle
+// connections as the stop begins (SetKeepAlivesEnabled(false)) would lose
+// it, or run its handler on a closed connection.
+func TestStopKeepsIdleConnections(t *testing.T) {
+	k := startedOn(t, plainListener(t), okHandler, nil)
+	run(t, k)
+	c, err := net.DialTimeout("tcp", k.Addr().String(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	exchange := func(i int) (*nethttp.Response, string, error) {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := fmt.Fprintf(c, "GET /%d HTTP/1.1\r\nHost: api\r\n\r\n", i); err != nil {
+			return nil, "", err
+		}
+		resp, err := nethttp.ReadResponse(br, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp, string(b), err
+	}
+	if resp, body, err := exchange(1); err != nil || resp.Close || body != "ok/1" {
+		t.Fatalf("before the stop: %v %q %v", resp, body, err)
+	}
+	stopped := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopped <- k.Stop(ctx)
+	}()
+	waitFor(t, "the stop", k.stopping.Load)
+	resp, body, err := exchange(2)
+	if err != nil || body != "ok/2" {
+		t.Fatalf("during the stop: %q %v", body, err)
+	}
+	if !resp.Close {
+		t.Error("the answer during the stop keeps the connection open")
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if n, err := br.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Errorf("the connection is still open: %d %v", n, err)
+	}
+}
+
 // TestStopBounds checks the bounds of the wait for first requests: a
 // connection that never sends one holds the stop for read_header_timeout
 // at most, and never past ctx; a handler that ignores its context does
