@@ -263,7 +263,7 @@ func (s *service) shutdown(begin time.Time, drain bool) error {
 	errs = append(errs, s.stopStage(stageService, serviceEnd)...)
 	errs = append(errs, s.stopStage(stageFeatures, end)...)
 	s.health.set(Stopped)
-	errs = append(errs, s.stopStage(stageAdmin, end)...)
+	s.closeAdmin(end)
 	err := errors.Join(errs...)
 	if err != nil {
 		s.log.Error(fmt.Sprintf("service stopped in %s, with errors", ms(time.Since(begin))), "error", err.Error())
@@ -295,8 +295,7 @@ func (s *service) stopStage(st stage, stageEnd time.Time) []error {
 	var errs []error
 	for i, e := range hooks {
 		share := time.Until(stageEnd) / time.Duration(len(hooks)-i)
-		// The admin listener is core's own, not a module's hook.
-		errs = append(errs, s.stopHook(e.name, e.stop, time.Now().Add(max(share, 0)), st != stageAdmin))
+		errs = append(errs, s.stopHook(e.name, e.stop, time.Now().Add(max(share, 0))))
 	}
 	return errs
 }
@@ -346,9 +345,8 @@ func forceWindow(share time.Duration) time.Duration {
 
 // stopHook runs one stop hook on its own goroutine. Its context ends a
 // little before until (see forceWindow), and it is waited for until until;
-// then it is abandoned, named in the log, and its error says so. An
-// observed hook is told to the observer (WithObserver).
-func (s *service) stopHook(name string, fn func(context.Context) error, until time.Time, observed bool) error {
+// then it is abandoned, named in the log, and its error says so.
+func (s *service) stopHook(name string, fn func(context.Context) error, until time.Time) error {
 	begin := time.Now()
 	share := until.Sub(begin)
 	ctx, cancel := context.WithDeadline(context.Background(), until.Add(-forceWindow(share)))
@@ -363,10 +361,22 @@ func (s *service) stopHook(name string, fn func(context.Context) error, until ti
 		err = fmt.Errorf("%s: did not return within its deadline (%s); abandoned", name, ms(time.Since(begin)))
 		s.log.Error(err.Error())
 	}
-	if observed {
-		s.observe("shutdown", name, begin, err)
-	}
+	s.observe("shutdown", name, begin, err)
 	return err
+}
+
+// closeAdmin closes the admin listener, last: it waits for the probes and
+// scrapes in flight until end, and never longer. It is core's own, not a
+// module's hook: it is neither observed nor abandoned, as it returns once
+// its context is done.
+func (s *service) closeAdmin(end time.Time) {
+	for _, e := range s.started {
+		if e.stage == stageAdmin && e.stop != nil {
+			ctx, cancel := context.WithDeadline(context.Background(), end)
+			_ = e.stop(ctx)
+			cancel()
+		}
+	}
 }
 
 // startHook runs one build or start hook on its own goroutine under ctx,
