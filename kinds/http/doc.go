@@ -192,7 +192,7 @@
 // json.Decoder over a body that ended cleanly (a JSON value cut short)
 // cannot be told from a backend's truncated answer, so both stay 500s
 // (json.Unmarshal reports the latter as a SyntaxError, which is
-// attributed). An *errors.Error in the chain always decides.
+// attributed). An *errors.Error in the chain decides over these rules.
 //
 // Errors the server answers before a handler runs keep net/http's plain
 // text responses: 431 for headers over max_header_bytes, 400 for a

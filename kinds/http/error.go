@@ -50,9 +50,9 @@ import (
 // Any other error, these included when the body was not their source (a
 // handler that read a body of 10 bytes and returns a SyntaxError at offset
 // 50 decoded something else), is the server's. A handler decides for
-// itself by returning an *errors.Error, which always wins. Outside the
-// kind (an httptest recorder), only the rule for a request without a body
-// applies.
+// itself by returning an *errors.Error, which these rules never override.
+// Outside the kind (an httptest recorder), only the rule for a request
+// without a body applies.
 //
 // The problem's instance is the request's path. err itself, with its
 // internal cause, is never written: it is logged once, with the request's

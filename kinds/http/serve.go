@@ -60,6 +60,7 @@ type requestBody struct {
 	eof bool  // a Read returned io.EOF: the body ended
 }
 
+// Read reads from the body, and counts and remembers what it read.
 func (b *requestBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.n += int64(n)
