@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mikros-go/mikros/core/definition"
 )
@@ -49,20 +51,37 @@ func (s *secrets) lookup(next func(string) (string, bool)) func(string) (string,
 	}
 }
 
-// add records v as a secret, as it is and as it reads quoted in Go (%q)
-// and in JSON, so that a message that quotes it hides it too.
+// add records v as a secret, in every form a message may write it in: as
+// it is; quoted as Go (%q) and JSON quote it; escaped as in a URL's path
+// or query; in upper and lower case; and, when it reads as a number or a
+// duration, as Go writes that number or duration back (a setting decoded
+// from "0042" is printed 42, from "90m" 1h30m0s).
 func (s *secrets) add(v string) {
 	if len(v) < minSecretLen {
 		return
 	}
-	forms := []string{v, strings.Trim(strconv.Quote(v), `"`)}
+	forms := []string{v, strings.Trim(strconv.Quote(v), `"`),
+		url.PathEscape(v), url.QueryEscape(v), strings.ToUpper(v), strings.ToLower(v)}
 	if j, err := json.Marshal(v); err == nil {
 		forms = append(forms, strings.Trim(string(j), `"`))
+	}
+	t := strings.TrimSpace(v)
+	if i, err := strconv.ParseInt(t, 0, 64); err == nil {
+		forms = append(forms, strconv.FormatInt(i, 10))
+	}
+	if u, err := strconv.ParseUint(t, 0, 64); err == nil {
+		forms = append(forms, strconv.FormatUint(u, 10))
+	}
+	if f, err := strconv.ParseFloat(t, 64); err == nil {
+		forms = append(forms, strconv.FormatFloat(f, 'g', -1, 64), strconv.FormatFloat(f, 'f', -1, 64))
+	}
+	if d, err := time.ParseDuration(t); err == nil {
+		forms = append(forms, d.String())
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range forms {
-		if !slices.Contains(s.values, f) {
+		if len(f) >= minSecretLen && !slices.Contains(s.values, f) {
 			s.values = append(s.values, f)
 		}
 	}
@@ -94,45 +113,42 @@ func (s *secrets) any() bool {
 	return len(s.values) > 0
 }
 
-// attr returns a with every recorded value taken out of its text. A value
-// that is not text (a number, a time) is left as it is; any other value
-// (an error, a slice) that mentions a secret becomes its redacted text.
-func (s *secrets) attr(a slog.Attr) slog.Attr {
+// attr returns a with every recorded value taken out of its text, and
+// whether anything was. A number or duration that reads as a recorded
+// value, and any other value (an error, a slice) whose text mentions one,
+// becomes its redacted text; a bool or a time is left as it is.
+func (s *secrets) attr(a slog.Attr) (slog.Attr, bool) {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
 		if t := v.String(); s.redact(t) != t {
-			return slog.String(a.Key, s.redact(t))
+			return slog.String(a.Key, s.redact(t)), true
 		}
-	case slog.KindAny:
-		t := fmt.Sprint(v.Any())
+	case slog.KindAny, slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindDuration:
+		// A number or a duration read from the environment is a secret
+		// as much as its text: it is replaced when it is one.
+		t := v.String()
+		if v.Kind() == slog.KindAny {
+			t = fmt.Sprint(v.Any())
+		}
 		if r := s.redact(t); r != t {
-			return slog.String(a.Key, r)
+			return slog.String(a.Key, r), true
 		}
 	case slog.KindGroup:
-		group := v.Group()
-		out := make([]slog.Attr, len(group))
-		changed := false
-		for i, g := range group {
-			out[i] = s.attr(g)
-			changed = changed || !out[i].Equal(g)
-		}
-		if changed {
-			return slog.Attr{Key: a.Key, Value: slog.GroupValue(out...)}
+		if out, changed := s.list(v.Group()); changed {
+			return slog.Attr{Key: a.Key, Value: slog.GroupValue(out...)}, true
 		}
 	}
-	return a
+	return a, false
 }
 
-// attrs returns as redacted, or as itself when nothing in it was.
-func (s *secrets) attrs(as []slog.Attr) []slog.Attr {
-	if !s.any() {
-		return as
-	}
+// list returns as redacted and whether anything in it was; as itself when
+// nothing was.
+func (s *secrets) list(as []slog.Attr) ([]slog.Attr, bool) {
 	var out []slog.Attr
 	for i, a := range as {
-		r := s.attr(a)
-		if out == nil && !r.Equal(a) {
+		r, changed := s.attr(a)
+		if changed && out == nil {
 			out = slices.Clone(as)
 		}
 		if out != nil {
@@ -140,8 +156,17 @@ func (s *secrets) attrs(as []slog.Attr) []slog.Attr {
 		}
 	}
 	if out == nil {
+		return as, false
+	}
+	return out, true
+}
+
+// attrs returns as redacted, or as itself when nothing in it was.
+func (s *secrets) attrs(as []slog.Attr) []slog.Attr {
+	if !s.any() {
 		return as
 	}
+	out, _ := s.list(as)
 	return out
 }
 
@@ -151,15 +176,13 @@ func (s *secrets) record(rec slog.Record) slog.Record {
 		return rec
 	}
 	msg := s.redact(rec.Message)
-	var as []slog.Attr
-	changed := msg != rec.Message
+	as := make([]slog.Attr, 0, rec.NumAttrs())
 	rec.Attrs(func(a slog.Attr) bool {
-		r := s.attr(a)
-		changed = changed || !r.Equal(a)
-		as = append(as, r)
+		as = append(as, a)
 		return true
 	})
-	if !changed {
+	as, changed := s.list(as)
+	if !changed && msg == rec.Message {
 		return rec
 	}
 	out := slog.NewRecord(rec.Time, rec.Level, msg, rec.PC)

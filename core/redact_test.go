@@ -7,9 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
@@ -22,7 +24,9 @@ type leakyFeature struct {
 	settings map[string]any
 	log      *slog.Logger
 	value    string
-	stage    string // where to leak: "configure", "start", "check", "stop"
+	number   int           // NUMBER, read as a number
+	duration time.Duration // DURATION, read as a duration
+	stage    string        // where to leak: "configure", "start", "check", "stop"
 }
 
 func (f *leakyFeature) Name() string { return "leaky" }
@@ -34,6 +38,20 @@ func (f *leakyFeature) Configure(s *core.Setup) error {
 	}
 	f.log = s.Logger
 	f.value = fmt.Sprint(f.settings["value"])
+	var nums struct {
+		N int           `toml:"n"`
+		D time.Duration `toml:"d"`
+	}
+	if err := s.Settings.Decode(&map[string]any{}); err != nil {
+		return err
+	}
+	if n, ok := s.LookupEnv("NUMBER"); ok {
+		nums.N, _ = strconv.Atoi(n)
+	}
+	if d, ok := s.LookupEnv("DURATION"); ok {
+		nums.D, _ = time.ParseDuration(d)
+	}
+	f.number, f.duration = nums.N, nums.D
 	if v, ok := s.LookupEnv("OTHER_SECRET"); ok {
 		f.value += " " + v
 	}
@@ -45,7 +63,8 @@ func (f *leakyFeature) Configure(s *core.Setup) error {
 
 func (f *leakyFeature) Start(context.Context) error {
 	f.log.Info("starting with "+f.value, "value", f.value, "err", errors.New(f.value), "list", []string{f.value},
-		slog.Group("g", slog.String("v", f.value)))
+		slog.Group("g", slog.String("v", f.value)), "plain", []string{"nothing to hide"})
+	f.log.Info("numbers", "n", f.number, "d", f.duration, "text", fmt.Sprintf("%d and %s", f.number, f.duration))
 	f.log.With("bound", f.value).Warn("bound")
 	if f.stage == "start" {
 		return fmt.Errorf("cannot reach %s", f.value)
@@ -69,7 +88,7 @@ func (f *leakyFeature) Stop(context.Context) error {
 
 func TestValuesFromTheEnvironmentNeverReachOutput(t *testing.T) {
 	const secret, other = `s3cr3t"<marker>\x`, "another-secret-value"
-	env := map[string]string{"SECRET": secret, "OTHER_SECRET": other, "MIKROS_ENV": "prod"}
+	env := map[string]string{"SECRET": secret, "OTHER_SECRET": other, "MIKROS_ENV": "prod", "NUMBER": "0073133731", "DURATION": "7313373100ms"}
 	text := def(`["k"]`, `envs = ["SECRET", "OTHER_SECRET"]`, "[features.leaky]\nenabled = true\nvalue = \"at ${SECRET} here\"")
 	for _, stage := range []string{"configure", "start", "check", "stop"} {
 		t.Run(stage, func(t *testing.T) {
@@ -99,7 +118,7 @@ func TestValuesFromTheEnvironmentNeverReachOutput(t *testing.T) {
 			mu.Lock()
 			all := out.String() + "\n" + fmt.Sprint(err) + "\n" + fmt.Sprint(problems) + "\n" + readyz
 			mu.Unlock()
-			for _, v := range []string{secret, other, `s3cr3t\"`, "s3cr3t"} {
+			for _, v := range []string{secret, other, `s3cr3t\"`, "s3cr3t", "73133731", "2031h29m33.1s"} {
 				if strings.Contains(all, v) {
 					t.Errorf("%q reached the output:\n%s", v, all)
 				}

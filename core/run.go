@@ -331,6 +331,10 @@ func configureModule(m any, setup *Setup, path string) definition.Problems {
 // record them.
 func (s *service) recordStartup(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
+	phases := slices.Clone(s.phases)
+	for i := range phases {
+		phases[i].Err = s.secrets.err(phases[i].Err) // a span's status is a message too
+	}
 	for _, f := range s.startedFeatures() {
 		if r, ok := f.(StartupRecorder); ok {
 			func() {
@@ -339,7 +343,7 @@ func (s *service) recordStartup(ctx context.Context) {
 						_ = panicked("feature "+f.Name()+" RecordStartup", v, s.log)
 					}
 				}()
-				r.RecordStartup(ctx, s.phases)
+				r.RecordStartup(ctx, phases)
 			}()
 		}
 	}
