@@ -65,8 +65,10 @@ func reason(t reflect.Type, value string, err error, secret bool) string {
 		case errors.Is(ne.Err, strconv.ErrSyntax):
 			why = "invalid syntax"
 		}
-		if !secret && value != "" && ne.Num != value {
-			why = fmt.Sprintf("element %s: %s", strconv.Quote(ne.Num), why)
+		if value != "" && ne.Num != value {
+			// Not quoted: a part of a value is not found by core's
+			// redaction of the values read from the environment.
+			why = "one of its elements: " + why
 		}
 		return join(why, hint)
 	}
