@@ -72,7 +72,7 @@ func readFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing is lost when closing fails
 	return readAtMost(f, MaxSize+1)
 }
 

@@ -131,7 +131,9 @@ func probe(ctx context.Context, proto, addr string) error {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		<-done // bounded by requestTimeout
+		if err := <-done; err != nil { // bounded by requestTimeout
+			return errors.Join(ctx.Err(), err)
+		}
 		return ctx.Err()
 	}
 }

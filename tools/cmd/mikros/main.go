@@ -153,6 +153,6 @@ func readAtMost(path string, n int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing is lost when closing fails
 	return io.ReadAll(io.LimitReader(f, n))
 }
