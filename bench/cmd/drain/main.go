@@ -35,7 +35,9 @@
 // It prints one row per server, protocol and kind of client: the runs,
 // the requests sent, answered, refused, unsent and lost, how many runs
 // lost any, and how many runs the server did not exit 0 from; then the
-// first errors of lost and unsent requests. All addresses are 127.0.0.1; each run's
+// first errors of lost and unsent requests. It exits 1 when the greeter
+// lost a request or did not exit 0 (a bare server's losses are what it
+// shows). All addresses are 127.0.0.1; each run's
 // wait for the server, load and stop are bounded in time, and every
 // process started is killed when the command ends, on failure too.
 //
@@ -176,6 +178,16 @@ func run(ctx context.Context, o *options) error {
 		}
 	}
 	printTable(os.Stdout, rows)
+	var lost, bad int
+	for _, r := range rows {
+		if r.server == "greeter" {
+			lost += r.lost
+			bad += r.badExits
+		}
+	}
+	if lost > 0 || bad > 0 {
+		return fmt.Errorf("the greeter lost %d requests and did not exit 0 in %d runs; it must do neither", lost, bad)
+	}
 	return nil
 }
 
