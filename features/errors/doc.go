@@ -87,5 +87,6 @@
 // [StackLimiter] keeps a panic that repeats on every call from writing the
 // same stack each time: the first of each distinct stack is logged, and the
 // repeats within an interval are counted and reported with the next one
-// logged.
+// logged. [StackLimiter.Flush] returns the counts not reported yet, each
+// with the function that panicked, for the server to log when it stops.
 package errors

@@ -84,14 +84,15 @@ func ExampleKind() {
 
 // A server's recovery logs the stack of each distinct panic once a
 // minute; the repeats in between are counted, and the next line logged
-// says how many there were.
+// says how many there were. When the server stops, it logs the counts not
+// reported yet.
 func ExampleStackLimiter() {
 	panics := merrors.NewStackLimiter(time.Minute)
-	// A log without times and stacks, so that the output is the same on
-	// every run.
+	// A log without times, stacks and sites (which name this file), so
+	// that the output is the same on every run.
 	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey || a.Key == "stack" {
+			if a.Value.Kind() == slog.KindTime || a.Key == "stack" || a.Key == "panic.site" {
 				return slog.Attr{}
 			}
 			return a
@@ -106,7 +107,7 @@ func ExampleStackLimiter() {
 			stack := debug.Stack()
 			ok, suppressed, since := panics.Allow(stack)
 			if !ok {
-				return // counted, reported with the next line logged
+				return // counted, reported with the next line logged or at stop
 			}
 			attrs := []any{"panic", fmt.Sprint(r), "stack", string(stack)}
 			if suppressed > 0 {
@@ -119,7 +120,12 @@ func ExampleStackLimiter() {
 	for i := range 3 {
 		serve(func() { panic(fmt.Sprint("order ", i, " has no lines")) })
 	}
+	// The server stops.
+	for _, s := range panics.Flush() {
+		log.Error("identical panics suppressed", "panic.site", s.Site, "suppressed", s.Count, "suppressed_since", s.Since)
+	}
 
 	// Output:
 	// level=ERROR msg="call panicked" panic="order 0 has no lines"
+	// level=ERROR msg="identical panics suppressed" suppressed=2
 }
