@@ -16,6 +16,7 @@ import (
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
+	merrors "github.com/mikros-go/mikros/features/errors"
 )
 
 // Service is what an HTTP service implements.
@@ -52,7 +53,7 @@ type Kind struct {
 	runOnce  sync.Once
 	stopping atomic.Bool // Stop began: responses close their connections
 	conns    connTracker
-	panics   panicLog
+	panics   *merrors.StackLimiter // which panics are logged with their stack
 
 	mu  sync.Mutex
 	ln  *listener
@@ -84,7 +85,7 @@ func WithListener(ln net.Listener) Option {
 // New returns the http kind, to pass to core.WithKinds.
 func New(opts ...Option) *Kind {
 	k := &Kind{log: slog.Default(), serving: make(chan struct{}), ran: make(chan struct{})}
-	k.panics.interval = panicLogInterval
+	k.panics = merrors.NewStackLimiter(panicLogInterval)
 	var seed [8]byte
 	_, _ = rand.Read(seed[:]) // never fails: crypto/rand crashes the program instead
 	hex.Encode(k.idPrefix[:16], seed[:])
@@ -290,7 +291,7 @@ func (k *Kind) Stop(ctx context.Context) error {
 	if srv == nil {
 		return nil
 	}
-	defer k.panics.flush(k.log)
+	defer k.logSuppressedPanics()
 	if ln.isServing() && ctx.Err() == nil {
 		k.drain(ctx, ln)
 	}

@@ -2,10 +2,10 @@ package http
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
-	"runtime/debug"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -30,134 +30,67 @@ created by net/http.(*Server).Serve in goroutine %d
 `, gid, args, gid, args, fn, line, args, gid+1)
 }
 
-func TestStackKey(t *testing.T) {
-	seed := maphash.MakeSeed()
-	base := stackKey(seed, stackOf(7, "0xc000012345, 0x2", "create", 42))
+// TestLogSuppressedPanics checks the lines Stop writes for the panics the
+// kind counted and has not reported yet: one per stack, with its site and
+// count, and none the second time.
+func TestLogSuppressedPanics(t *testing.T) {
+	type line struct {
+		Level, Msg string
+		Site       string    `json:"panic.site"`
+		Suppressed int       `json:"suppressed"`
+		Since      time.Time `json:"suppressed_since"`
+	}
 	tests := []struct {
-		name  string
-		stack []byte
-		same  bool
+		name   string
+		stacks [][]byte // the panics, in that order
+		want   []line   // oldest first; Since left out
 	}{
-		{"another goroutine and other arguments", stackOf(912, "0xc000abcdef, 0x7?", "create", 42), true},
-		{"another line", stackOf(7, "0xc000012345, 0x2", "create", 43), false},
-		{"another function", stackOf(7, "0xc000012345, 0x2", "update", 42), false},
+		{"no panic", nil, nil},
+		{"a panic logged, not repeated", [][]byte{stackOf(1, "0x1", "create", 10)}, nil},
+		{
+			"repeats of one stack",
+			[][]byte{stackOf(1, "0x1", "create", 10), stackOf(2, "0x2", "create", 10), stackOf(3, "0x3?", "create", 10)},
+			[]line{{"ERROR", "http: identical panics suppressed", "example.com/orders.create at /src/orders/handler.go:10", 2, time.Time{}}},
+		},
+		{
+			"repeats of two stacks",
+			[][]byte{stackOf(1, "0x1", "create", 10), stackOf(2, "0x2", "update", 20), stackOf(3, "0x3", "update", 20), stackOf(4, "0x4", "create", 10)},
+			[]line{
+				{"ERROR", "http: identical panics suppressed", "example.com/orders.create at /src/orders/handler.go:10", 1, time.Time{}},
+				{"ERROR", "http: identical panics suppressed", "example.com/orders.update at /src/orders/handler.go:20", 1, time.Time{}},
+			},
+		},
 	}
 	for _, tt := range tests {
-		if got := stackKey(seed, tt.stack) == base; got != tt.same {
-			t.Errorf("%s: same key %v, want %v", tt.name, got, tt.same)
-		}
-	}
-}
-
-func TestPanicSite(t *testing.T) {
-	tests := []struct {
-		name  string
-		stack []byte
-		want  string
-	}{
-		{"a panic of the handler", stackOf(7, "0x1", "create", 42), "example.com/orders.create at /src/orders/handler.go:42"},
-		{"no panic in the stack", []byte("goroutine 1 [running]:\nmain.main()\n\t/src/main.go:3 +0x1\n"), "unknown"},
-	}
-	for _, tt := range tests {
-		if got := panicSite(tt.stack); got != tt.want {
-			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
-		}
-	}
-	// A nil dereference passes through the runtime, which the site skips.
-	var stack []byte
-	func() {
-		defer func() {
-			_ = recover()
-			stack = debug.Stack()
-		}()
-		var m map[string]*int
-		_ = *m["absent"]
-	}()
-	if got := panicSite(stack); !strings.Contains(got, "TestPanicSite") || strings.HasPrefix(got, "runtime.") {
-		t.Errorf("site of a nil dereference: %q", got)
-	}
-}
-
-// TestPanicLog follows one panicLog through a sequence of panics, on a
-// fake clock.
-func TestPanicLog(t *testing.T) {
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	l := &panicLog{interval: time.Minute, now: func() time.Time { return now }}
-	a := stackOf(1, "0x1", "create", 10)
-	aAgain := stackOf(2, "0x2", "create", 10)
-	b := stackOf(3, "0x3", "update", 20)
-	steps := []struct {
-		name           string
-		advance        time.Duration
-		stack          []byte
-		wantLog        bool
-		wantSuppressed int
-	}{
-		{"first of a", 0, a, true, 0},
-		{"repeat of a", time.Second, aAgain, false, 0},
-		{"repeat of a", time.Second, a, false, 0},
-		{"first of b", 0, b, true, 0},
-		{"repeat of b", time.Second, b, false, 0},
-		{"a once the interval passed", time.Minute, aAgain, true, 2},
-		{"a again", time.Second, a, false, 0},
-		{"b once the interval passed", 0, b, true, 1},
-	}
-	for i, s := range steps {
-		now = now.Add(s.advance)
-		ok, suppressed, since := l.allow(s.stack)
-		if ok != s.wantLog || suppressed != s.wantSuppressed {
-			t.Fatalf("step %d (%s): logged %v with %d suppressed, want %v with %d", i, s.name, ok, suppressed, s.wantLog, s.wantSuppressed)
-		}
-		if suppressed > 0 && since.IsZero() {
-			t.Errorf("step %d (%s): no time since", i, s.name)
-		}
-	}
-	var buf bytes.Buffer
-	l.flush(slog.New(slog.NewJSONHandler(&buf, nil)))
-	out := buf.String()
-	if strings.Count(out, `"msg":"http: identical panics suppressed"`) != 1 ||
-		!strings.Contains(out, `"panic.site":"example.com/orders.create at /src/orders/handler.go:10","suppressed":1`) {
-		t.Errorf("flush wrote:\n%s", out)
-	}
-	buf.Reset()
-	l.flush(slog.New(slog.NewJSONHandler(&buf, nil)))
-	if buf.Len() != 0 {
-		t.Errorf("a second flush wrote:\n%s", buf.String())
-	}
-}
-
-func TestPanicLogBounds(t *testing.T) {
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	l := &panicLog{interval: time.Minute, now: func() time.Time { return now }}
-	for i := range maxPanicStacks {
-		if ok, _, _ := l.allow(stackOf(1, "", "f", i)); !ok {
-			t.Fatalf("stack %d not logged", i)
-		}
-	}
-	// Full, every stack within its interval: a new one is logged, and not
-	// remembered.
-	extra := stackOf(1, "", "g", 1)
-	for range 2 {
-		if ok, _, _ := l.allow(extra); !ok {
-			t.Fatal("a new stack was not logged while the log was full")
-		}
-	}
-	// Once the intervals passed, the old stacks make room.
-	now = now.Add(time.Minute)
-	if ok, _, _ := l.allow(extra); !ok {
-		t.Fatal("a new stack was not logged")
-	}
-	if ok, _, _ := l.allow(extra); ok {
-		t.Error("the new stack was not remembered once there was room")
-	}
-	if len(l.stacks) > maxPanicStacks {
-		t.Errorf("%d stacks remembered", len(l.stacks))
-	}
-	// Without an interval, every panic is logged.
-	var all panicLog
-	for range 3 {
-		if ok, _, _ := all.allow(extra); !ok {
-			t.Fatal("a panic was not logged without an interval")
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			k := New()
+			k.log = slog.New(slog.NewJSONHandler(&buf, nil))
+			begin := time.Now()
+			for _, stack := range tt.stacks {
+				k.panics.Allow(stack)
+			}
+			k.logSuppressedPanics()
+			var got []line
+			for l := range strings.Lines(buf.String()) {
+				var g line
+				if err := json.Unmarshal([]byte(l), &g); err != nil {
+					t.Fatalf("%v: %s", err, l)
+				}
+				if g.Since.Before(begin.Truncate(time.Millisecond)) || g.Since.After(time.Now()) {
+					t.Errorf("suppressed_since %s, want the time of the first panic", g.Since)
+				}
+				g.Since = time.Time{}
+				got = append(got, g)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("logged %+v, want %+v", got, tt.want)
+			}
+			buf.Reset()
+			k.logSuppressedPanics()
+			if buf.Len() != 0 {
+				t.Errorf("a second report wrote:\n%s", buf.String())
+			}
+		})
 	}
 }

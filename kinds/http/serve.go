@@ -197,7 +197,7 @@ func (k *Kind) limitBody(x *exchange, w nethttp.ResponseWriter, r *nethttp.Reque
 }
 
 // recover turns a panic in the handler into a 500 problem, logged with
-// its stack unless the kind's panicLog holds the stack back as a repeat.
+// its stack unless the kind's StackLimiter holds it back as a repeat.
 // When the response had already begun, the connection is cut instead (by
 // panicking with http.ErrAbortHandler, which the server does not log), so
 // that the client cannot take a partial response for a whole one. A panic
@@ -213,7 +213,7 @@ func (x *exchange) recover(r *nethttp.Request) {
 	p := merrors.New(merrors.Internal, "internal error").Problem()
 	p.Instance = r.URL.Path
 	stack := debug.Stack()
-	if ok, suppressed, since := x.kind.panics.allow(stack); ok {
+	if ok, suppressed, since := x.kind.panics.Allow(stack); ok {
 		attrs := append(requestAttrs(x, r, p.Status), slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(stack)))
 		if suppressed > 0 {
 			attrs = append(attrs, slog.Int("suppressed", suppressed), slog.Time("suppressed_since", since))
