@@ -324,8 +324,11 @@ func (k *Kind) Run(context.Context) error {
 // the calls still running — closes their connections and cancels their
 // contexts — and returns an error saying so, without waiting for handlers
 // that ignore their context: those run on until they return by themselves,
-// and their answers go nowhere. Then it closes the client connections made
-// by [Kind.Client]. Stop is safe to call more than once.
+// and their answers go nowhere. Then it logs the repeats of panics not
+// reported yet, one line per stack ("grpc: identical panics suppressed",
+// with "panic.site", "suppressed" and "suppressed_since"), and closes the
+// client connections made by [Kind.Client]. Stop is safe to call more than
+// once.
 func (k *Kind) Stop(ctx context.Context) error {
 	k.mu.Lock()
 	if k.stopped {
@@ -344,6 +347,7 @@ func (k *Kind) Stop(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 		close(k.halted)
+		k.logSuppressedPanics()
 	}
 	errs = append(errs, k.closeClients())
 	return errors.Join(errs...)

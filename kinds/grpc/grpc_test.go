@@ -2,6 +2,7 @@ package grpc_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -260,13 +261,52 @@ func TestPanicStorm(t *testing.T) {
 	if r, err := hc.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil || r.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 		t.Fatalf("after the storm: %v %v, want SERVING", r, err)
 	}
-	// One panic, one stack: the storm logs it once, and counts the rest.
+	// One panic, one stack: the storm logs it once, and counts the rest,
+	// reported once the service stops.
 	if n := strings.Count(svc.Logs(), "grpc call panicked"); n != 1 {
 		t.Errorf("%d panics logged, want 1:\n%s", n, svc.Logs())
 	}
 	if err := svc.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	if s := panicsAtStop(t, svc.Logs()); len(s) != 1 || !s[0].of("TestPanicStorm") || s[0].Suppressed != calls-1 {
+		t.Errorf("at stop, reported %+v; want one line of %d suppressed panics:\n%s", s, calls-1, svc.Logs())
+	}
+}
+
+// panicAtStop is a line the kind logs at stop for the repeats of a panic
+// not reported yet.
+type panicAtStop struct {
+	Site       string    `json:"panic.site"`
+	Suppressed int       `json:"suppressed"`
+	Since      time.Time `json:"suppressed_since"`
+}
+
+// of reports whether the line names a panic of the test's function test,
+// in this file, with the time of the first panic.
+func (p panicAtStop) of(test string) bool {
+	return strings.Contains(p.Site, "."+test+".func") && strings.Contains(p.Site, " at ") &&
+		strings.Contains(p.Site, "grpc_test.go:") && !p.Since.IsZero()
+}
+
+// panicsAtStop returns the lines of logs (JSON) that report, at stop, the
+// repeats of panics not reported yet.
+func panicsAtStop(t *testing.T, logs string) []panicAtStop {
+	t.Helper()
+	var out []panicAtStop
+	for line := range strings.Lines(logs) {
+		var l struct {
+			Msg string `json:"msg"`
+			panicAtStop
+		}
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("a log line that is not JSON: %v\n%s", err, line)
+		}
+		if l.Msg == "grpc: identical panics suppressed" {
+			out = append(out, l.panicAtStop)
+		}
+	}
+	return out
 }
 
 func TestRepeatedPanicsAreCounted(t *testing.T) {
@@ -303,6 +343,7 @@ func TestRepeatedPanicsAreCounted(t *testing.T) {
 		t.Fatalf("%d panics logged, want the first of each site, without a count:\n%s", n, logs)
 	}
 	time.Sleep(interval)
+	begin = time.Now()
 	if _, err := call(t.Context(), conn, "5"); status.Code(err) != codes.Internal {
 		t.Fatalf("call 5: %v, want Internal", err)
 	}
@@ -311,6 +352,19 @@ func TestRepeatedPanicsAreCounted(t *testing.T) {
 	if !strings.Contains(last, "order 5 has no lines") || !strings.Contains(last, `"suppressed":4`) ||
 		!strings.Contains(last, `"suppressed_since"`) || !strings.Contains(last, "goroutine ") {
 		t.Errorf("after the interval, want the panic with its stack and 4 suppressed:\n%s", last)
+	}
+	// A repeat within the interval is reported when the kind stops, once.
+	if _, err := call(t.Context(), conn, "6"); status.Code(err) != codes.Internal {
+		t.Fatalf("call 6: %v, want Internal", err)
+	}
+	if time.Since(begin) >= interval {
+		t.Skip("calls 5 and 6 took longer than the interval")
+	}
+	if err := svc.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if s := panicsAtStop(t, svc.Logs()); len(s) != 1 || !s[0].of("TestRepeatedPanicsAreCounted") || s[0].Suppressed != 1 {
+		t.Errorf("at stop, reported %+v; want one line of 1 suppressed panic:\n%s", s, svc.Logs())
 	}
 }
 

@@ -73,6 +73,15 @@ func (k *Kind) recovered(method string, r any) error {
 	return k.status(internalError)
 }
 
+// logSuppressedPanics logs, one line per stack, the repeats of panics that
+// the kind counted and has not reported yet, naming the function that
+// panicked; Stop calls it once the server is done.
+func (k *Kind) logSuppressedPanics() {
+	for _, s := range k.panics.Flush() {
+		k.log.Error("grpc: identical panics suppressed", "panic.site", s.Site, "suppressed", s.Count, "suppressed_since", s.Since)
+	}
+}
+
 // grpcStatus is implemented by the errors of google.golang.org/grpc/status.
 type grpcStatus interface {
 	error
