@@ -135,7 +135,9 @@
 // its stack, and the server carries on. A panic that repeats is not logged
 // each time: each distinct stack is logged at most once a minute, and the
 // line logged after repeats counts them ("suppressed", since
-// "suppressed_since"); see merrors.StackLimiter.
+// "suppressed_since"); the repeats not reported yet are logged when the
+// kind stops ("grpc: identical panics suppressed", with "panic.site"); see
+// merrors.StackLimiter.
 //
 // # Clients
 //
