@@ -430,7 +430,8 @@ func (s *service) serveAdmin() error {
 }
 
 // portHint adds to a listening kind's failed Start, when its port is in
-// use, which port it was, where the port came from, and how to move it.
+// use, where the port came from and how to move it. The kind's error
+// names the address already.
 func (s *service) portHint(k Kind, err error) error {
 	if _, ok := k.(Listener); !ok || !errors.Is(err, syscall.EADDRINUSE) {
 		return err
@@ -441,14 +442,10 @@ func (s *service) portHint(k Kind, err error) error {
 			t = e
 		}
 	}
-	port := t.Port
-	if port == 0 {
-		port = k.(Listener).DefaultPort()
-	}
-	from := "the kind's default"
+	from := "is the kind's default"
 	if t.PortFrom != "" {
-		from = t.PortFrom
+		from = "comes from " + t.PortFrom
 	}
-	return fmt.Errorf("%w (port %d, from %s, is in use: stop what listens on it, or move the kind with %s)",
-		err, port, from, "MIKROS_"+strings.ToUpper(strings.ReplaceAll(k.Name(), "-", "_"))+"_PORT")
+	return fmt.Errorf("%w (the port %s: free it, or move the kind with %s)",
+		err, from, "MIKROS_"+strings.ToUpper(strings.ReplaceAll(k.Name(), "-", "_"))+"_PORT")
 }

@@ -387,7 +387,7 @@ func TestPortInUseNamesTheVariable(t *testing.T) {
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("error %v does not wrap EADDRINUSE", err)
 	}
-	for _, want := range []string{"port 7999, from types, is in use", "MIKROS_MY_KIND_PORT"} {
+	for _, want := range []string{"address already in use (the port comes from types: free it, or move the kind with MIKROS_MY_KIND_PORT)"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
