@@ -82,6 +82,9 @@ func Main(svc any, opts ...Option) {
 	if errors.As(err, &problems) {
 		fmt.Fprintln(os.Stderr, problems.Error())
 	}
+	if ie, ok := err.(*InterruptedError); ok && ie.configuring {
+		fmt.Fprintln(os.Stderr, ie.Error()) // no log line says it: there was no logger yet
+	}
 	os.Exit(ExitCode(err))
 }
 

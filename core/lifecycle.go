@@ -150,6 +150,8 @@ func unjoin(err error) []error {
 type InterruptedError struct {
 	// Cause is why the context ended, such as "received SIGTERM".
 	Cause error
+
+	configuring bool // while the definition was read: nothing was logged
 }
 
 func (e *InterruptedError) Error() string {

@@ -82,7 +82,7 @@ func Run(ctx context.Context, svc any, opts ...Option) error {
 	select {
 	case r = <-done:
 	case <-ctx.Done():
-		return &InterruptedError{Cause: context.Cause(ctx)}
+		return &InterruptedError{Cause: context.Cause(ctx), configuring: true}
 	}
 	if r.err != nil {
 		return r.err
