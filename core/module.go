@@ -25,7 +25,7 @@ type Feature interface {
 // background, or running once. The service lists its kinds in types.
 //
 // Besides Name and Run, a kind implements whichever of [Configurer],
-// [Listener], [Starter], [Stopper] and [ServeNotifier] it needs.
+// [Listener], [Starter], [Stopper], [ServeNotifier] and [Checker] it needs.
 type Kind interface {
 	// Name is the kind's name in types and [services.<kind>].
 	Name() string
@@ -96,8 +96,11 @@ type Provider interface {
 	Provide() []any
 }
 
-// Checker is implemented by features whose health decides readiness: while
-// Check fails, /readyz answers 503.
+// Checker is implemented by features and kinds whose health decides
+// readiness: while Check fails, /readyz answers 503 and names it ("feature
+// db: ..." or "kind queue: ..."). A feature's check counts once it
+// started, a kind's once its Start returned. Check runs on every probe: it
+// must be quick, and honour ctx.
 type Checker interface {
 	Check(ctx context.Context) error
 }
@@ -129,7 +132,16 @@ type Mux interface {
 	Handle(pattern string, handler http.Handler)
 }
 
-// Setup is what a feature or kind receives in Configure.
+// Setup is what a feature or kind receives in Configure. Core makes one
+// for each module, once.
+//
+// What a module may keep after Configure returns, for the whole run:
+// Definition, Settings (read-only), Service, Logger, LogOutput, LookupEnv,
+// Health and Calls. Admin may be kept, but handlers are mounted on it only
+// until the service is ready. Port
+// is a value. A module must not change the Setup, nor the definition it
+// points to; in check mode (mikros check, MIKROS_CHECK) the Setup is
+// dropped after Configure, and nothing else of the module runs.
 type Setup struct {
 	// Definition is the whole validated definition.
 	Definition *definition.Definition

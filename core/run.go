@@ -227,7 +227,7 @@ func (s *service) configureFeatures() definition.Problems {
 			continue
 		}
 		enabled[name] = f
-		setup := &Setup{Definition: s.def, Settings: table.Settings, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.adminMux(), Health: s.health}
+		setup := s.setup(table.Settings, 0, nil)
 		ps := configureModule(f, setup, path)
 		if len(ps) > 0 {
 			if s.failed == nil {
@@ -241,6 +241,14 @@ func (s *service) configureFeatures() definition.Problems {
 	s.features = ordered
 	s.calls = callObserver(ordered)
 	return append(problems, ps...)
+}
+
+// setup makes the Setup a module's Configure gets: one place, so that
+// features and kinds see the same service the same way. calls is only for
+// kinds.
+func (s *service) setup(settings definition.Section, port int, calls CallObserver) *Setup {
+	return &Setup{Definition: s.def, Settings: settings, Port: port, Service: s.svc, Logger: s.log,
+		LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.adminMux(), Health: s.health, Calls: calls}
 }
 
 // adminMux is where modules mount admin handlers: nil when the service
@@ -294,7 +302,7 @@ func (s *service) configureKinds() definition.Problems {
 		} else if port != 0 {
 			problems = append(problems, s.portProblem(t, "kind %s does not listen on a port", t.Kind))
 		}
-		setup := &Setup{Definition: s.def, Settings: s.def.Services[t.Kind], Port: port, Service: s.svc, Logger: s.log, LogOutput: s.cfg.logOutput, LookupEnv: s.cfg.lookupEnv, Admin: s.adminMux(), Health: s.health, Calls: s.calls}
+		setup := s.setup(s.def.Services[t.Kind], port, s.calls)
 		problems = append(problems, configureModule(k, setup, "services."+t.Kind)...)
 		s.kinds = append(s.kinds, k)
 	}
@@ -395,6 +403,9 @@ func (s *service) start(ctx context.Context) error {
 			}
 		}
 		s.record("kind "+k.Name(), stageKinds, k)
+		if c, ok := k.(Checker); ok {
+			s.health.addCheck("kind "+k.Name(), c)
+		}
 	}
 	if h, ok := s.svc.(OnStarter); ok {
 		if err := s.startHook(ctx, "start", "service OnStart", h.OnStart); err != nil {

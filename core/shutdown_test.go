@@ -408,3 +408,33 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// checkedKind is a kind whose health check fails while sick is set.
+type checkedKind struct {
+	fakeKind
+	mu   sync.Mutex
+	sick error
+}
+
+func (k *checkedKind) Check(context.Context) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.sick
+}
+
+func TestKindTakesPartInReadiness(t *testing.T) {
+	k := &checkedKind{fakeKind: fakeKind{name: "queue", j: &journal{}}}
+	svc := servicetest.Start(t, nil, def(`["queue"]`), core.WithKinds(k))
+	if got := get(t, svc.AdminURL()+"/readyz"); got != 200 {
+		t.Fatalf("/readyz = %d while the kind is healthy", got)
+	}
+	k.mu.Lock()
+	k.sick = errors.New("broker unreachable")
+	k.mu.Unlock()
+	if got := get(t, svc.AdminURL()+"/readyz"); got != 503 {
+		t.Errorf("/readyz = %d while the kind's check fails, want 503", got)
+	}
+	if err := svc.Health().Check(context.Background()); err == nil || err.Error() != "kind queue: broker unreachable" {
+		t.Errorf("Check = %v, want the kind named", err)
+	}
+}
