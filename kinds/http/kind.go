@@ -16,6 +16,7 @@ import (
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
+	"github.com/mikros-go/mikros/core/drain"
 	merrors "github.com/mikros-go/mikros/features/errors"
 )
 
@@ -48,15 +49,14 @@ type Kind struct {
 	handler nethttp.Handler   // next, wrapped by serve
 	calls   core.CallObserver // Setup.Calls: nil when no feature observes calls
 
-	serving  chan struct{} // closed once the server accepts connections
-	ran      chan struct{} // closed once Run returned
-	runOnce  sync.Once
-	stopping atomic.Bool // Stop began: responses close their connections
-	conns    connTracker
-	panics   *merrors.StackLimiter // which panics are logged with their stack
+	serving     chan struct{} // closed once the server accepts connections
+	servingOnce sync.Once
+	stopping    atomic.Bool // Stop began: responses close their connections
+	conns       connTracker
+	panics      *merrors.StackLimiter // which panics are logged with their stack
 
 	mu  sync.Mutex
-	ln  *listener
+	ln  *drain.Listener
 	srv *nethttp.Server
 }
 
@@ -84,7 +84,7 @@ func WithListener(ln net.Listener) Option {
 
 // New returns the http kind, to pass to core.WithKinds.
 func New(opts ...Option) *Kind {
-	k := &Kind{log: slog.Default(), serving: make(chan struct{}), ran: make(chan struct{})}
+	k := &Kind{log: slog.Default(), serving: make(chan struct{})}
 	k.panics = merrors.NewStackLimiter(panicLogInterval)
 	var seed [8]byte
 	_, _ = rand.Read(seed[:]) // never fails: crypto/rand crashes the program instead
@@ -131,9 +131,9 @@ func (k *Kind) Configure(s *core.Setup) error {
 // Start asks the service for its handler and binds the listener (address
 // and port, or the one given with [WithListener]), so that a port in use
 // fails the boot with an error that names it. The kind's own listener is
-// a plain TCP one, not Multipath TCP (which Go otherwise uses for
-// listeners on Linux): Stop can hold new connections back only on the
-// former.
+// a plain TCP one ([drain.Listen]), not Multipath TCP (which Go otherwise
+// uses for listeners on Linux): Stop can hold new connections back only on
+// the former.
 func (k *Kind) Start(ctx context.Context) error {
 	if k.svc == nil {
 		return errors.New("no service: Configure did not run with one")
@@ -142,18 +142,17 @@ func (k *Kind) Start(ctx context.Context) error {
 	if next == nil {
 		return fmt.Errorf("the service's HTTPHandler (%T) returned nil", k.svc)
 	}
-	ln := k.given
-	if ln == nil {
-		addr := net.JoinHostPort(k.set.Address, strconv.Itoa(k.port))
-		var lc net.ListenConfig
-		lc.SetMultipathTCP(false)
+	var ln *drain.Listener
+	if k.given != nil {
+		ln = drain.Wrap(k.given)
+	} else {
 		var err error
-		if ln, err = lc.Listen(ctx, "tcp", addr); err != nil {
+		addr := net.JoinHostPort(k.set.Address, strconv.Itoa(k.port))
+		if ln, err = drain.Listen(ctx, "tcp", addr); err != nil {
+			if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+				return err // the start was abandoned: no listener is left open
+			}
 			return fmt.Errorf("port %d: %w", k.port, err)
-		}
-		if err := ctx.Err(); err != nil {
-			_ = ln.Close() // the start was abandoned: nobody will stop the kind
-			return err
 		}
 	}
 	k.next = next
@@ -165,11 +164,12 @@ func (k *Kind) Start(ctx context.Context) error {
 		IdleTimeout:       k.set.IdleTimeout,
 		MaxHeaderBytes:    k.set.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(k.log.Handler(), slog.LevelWarn),
+		BaseContext:       k.baseContext,
 		ConnContext:       k.trackedConnContext,
 		ConnState:         k.conns.connState,
 	}
 	k.mu.Lock()
-	k.ln, k.srv = newListener(ln, k.serving), srv
+	k.ln, k.srv = ln, srv
 	k.mu.Unlock()
 	k.log.Info("http listening", "address", ln.Addr().String())
 	return nil
@@ -221,6 +221,13 @@ func (k *Kind) trackedConnContext(ctx context.Context, conn net.Conn) context.Co
 	return c
 }
 
+// baseContext is the server's BaseContext, which Serve calls as it
+// begins accepting connections: the kind serves.
+func (k *Kind) baseContext(net.Listener) context.Context {
+	k.servingOnce.Do(func() { close(k.serving) })
+	return context.Background()
+}
+
 // Serving returns a channel that is closed once the kind serves: when Run
 // began accepting connections on the listener. It implements
 // [core.ServeNotifier].
@@ -237,7 +244,6 @@ func (k *Kind) Run(context.Context) error {
 	if srv == nil {
 		return errors.New("not started")
 	}
-	defer k.runOnce.Do(func() { close(k.ran) })
 	if err := srv.Serve(ln); !errors.Is(err, nethttp.ErrServerClosed) {
 		return err
 	}
@@ -268,17 +274,17 @@ func (k *Kind) Run(context.Context) error {
 //  4. [net/http.Server.Shutdown]: the requests in flight finish, and
 //     their connections close.
 //
-// Stages 1 to 3 run only when Run began serving. On Linux, a socket
-// filter on the listening socket drops the packets that open new
-// connections during stage 2, so the queue can only shrink; a client
-// whose connection is held back tries again about a second later and is
-// refused, since the listener is closed by then. Elsewhere, and for a
-// listener that takes no filter (not a *net.TCPListener, or a Multipath
-// TCP one: a listener given with [WithListener] from net.Listen on Linux),
-// the queue is drained until it stays empty for 50ms, at most half a
-// second, and a connection that enters it after that is reset when the
-// listener closes. A listener without SetDeadline, such as a TLS one, is
-// closed at once.
+// Stages 1 to 3 run only when Run began serving. Stage 2 is
+// [drain.Listener.Drain]: on Linux, a socket filter on the listening
+// socket drops the packets that open new connections meanwhile, so the
+// queue can only shrink; a client whose connection is held back tries
+// again about a second later and is refused, since the listener is closed
+// by then. Elsewhere, and for a listener that takes no filter (not on TCP,
+// not giving its socket, or a Multipath TCP one: a listener given with
+// [WithListener] from net.Listen on Linux), the queue is drained until it
+// stays empty for 50ms, at most half a second, and a connection that
+// enters it after that is reset when the listener closes. A listener
+// without SetDeadline, such as a TLS one, is closed at once.
 //
 // When ctx ends first (the stop budget is spent), Stop closes every
 // connection at once and returns an error that says the connections were
@@ -292,8 +298,12 @@ func (k *Kind) Stop(ctx context.Context) error {
 		return nil
 	}
 	defer k.logSuppressedPanics()
-	if ln.isServing() && ctx.Err() == nil {
-		k.drain(ctx, ln)
+	select {
+	case <-k.serving:
+		if ctx.Err() == nil {
+			k.drain(ctx, ln)
+		}
+	default: // Run never served: no connection was accepted
 	}
 	err := srv.Shutdown(ctx)
 	_ = ln.Close() // when Run never served it; otherwise already closed
@@ -307,26 +317,21 @@ func (k *Kind) Stop(ctx context.Context) error {
 // drain runs the stages of Stop before Shutdown: keep-alives off, the
 // accept queue drained and the listener closed, and the wait for the
 // connections that have not had their first request yet.
-func (k *Kind) drain(ctx context.Context, ln *listener) {
-	begin := time.Now()
+func (k *Kind) drain(ctx context.Context, ln *drain.Listener) {
 	k.stopping.Store(true)
-	held := ln.beginStop()
-	timer := time.NewTimer(acceptDrainMax)
-	select {
-	case <-ln.drained:
-	case <-k.ran:
-	case <-ctx.Done():
-	case <-timer.C:
-	}
-	timer.Stop()
-	ln.endDrain()
-	drained := time.Since(begin)
+	rep, err := ln.Drain(ctx) // ends early too when Run returned: Serve closes ln
+	begin := time.Now()
 	settled := k.conns.waitFresh(ctx, k.set.ReadHeaderTimeout)
-	k.log.LogAttrs(ctx, slog.LevelInfo, "http stopped accepting connections",
-		slog.Bool("held_back", held),
-		slog.Int64("accepted_while_draining", ln.accepted.Load()),
-		slog.Duration("drain", drained),
-		slog.Duration("first_requests_wait", time.Since(begin)-drained),
+	attrs := []slog.Attr{
+		slog.Bool("held_back", rep.HeldBack),
+		slog.Int("accepted_while_draining", rep.Accepted),
+		slog.Duration("drain", rep.Took),
+		slog.Duration("first_requests_wait", time.Since(begin)),
 		slog.Int64("waiting_for_first_request", k.conns.waiting()),
-		slog.Bool("all_first_requests_arrived", settled))
+		slog.Bool("all_first_requests_arrived", settled),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("drain_cut", err.Error()))
+	}
+	k.log.LogAttrs(ctx, slog.LevelInfo, "http stopped accepting connections", attrs...)
 }

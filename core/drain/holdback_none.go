@@ -1,6 +1,6 @@
 //go:build !linux || 386
 
-package http
+package drain
 
 import (
 	"errors"
@@ -11,8 +11,9 @@ import (
 const canHoldBack = false
 
 // holdBack cannot keep new connections out of the accept queue on this
-// platform: the stop drains the queue until it is found empty, and
-// connections that enter it after that are reset when the socket closes.
+// platform: the drain goes on until the queue stays empty for a while,
+// and connections that enter it after that are reset when the socket
+// closes.
 func holdBack(net.Listener) error {
 	return errors.New("new connections cannot be held back on this platform")
 }

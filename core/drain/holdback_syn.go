@@ -1,6 +1,6 @@
 //go:build linux && !386
 
-package http
+package drain
 
 import (
 	"errors"
@@ -28,15 +28,18 @@ var synOnly = []syscall.SockFilter{
 // holdBack keeps new connections out of ln's accept queue: it attaches
 // synOnly to the listening socket. A client whose SYN is dropped sends it
 // again about a second later, and is refused once the socket is closed.
-// It fails for a listener that is not a *net.TCPListener, and for a
-// Multipath TCP one (Go's default for listeners on Linux), which takes no
-// socket filter.
+// It fails for a listener that is not on TCP or does not give its socket
+// (syscall.Conn), and for a Multipath TCP one (Go's default for listeners
+// on Linux), which takes no socket filter.
 func holdBack(ln net.Listener) error {
-	tl, ok := ln.(*net.TCPListener)
-	if !ok {
+	if _, ok := ln.Addr().(*net.TCPAddr); !ok {
 		return errors.New("not a TCP listener")
 	}
-	rc, err := tl.SyscallConn()
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return errors.New("the listener does not give its socket")
+	}
+	rc, err := sc.SyscallConn()
 	if err != nil {
 		return err
 	}
