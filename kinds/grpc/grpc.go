@@ -13,6 +13,7 @@ import (
 
 	"github.com/mikros-go/mikros/core"
 	"github.com/mikros-go/mikros/core/definition"
+	"github.com/mikros-go/mikros/core/drain"
 	merrors "github.com/mikros-go/mikros/features/errors"
 	grpclib "google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -56,6 +57,7 @@ type Kind struct {
 	clients   map[string]*clientConfig // the declared clients
 
 	// Set by Start.
+	lis      *drain.Listener // ln, as the server accepts from it
 	server   *grpclib.Server
 	hs       *health.Server
 	names    []string // the service's own gRPC services
@@ -91,7 +93,10 @@ type Option func(*Kind)
 // WithListener makes the kind serve on ln instead of binding
 // [services.grpc] address and the resolved port; tests pass a loopback or
 // in-memory listener (see the grpckindtest package). The kind closes ln
-// when it stops, or when its start fails.
+// when it stops, or when its start fails. On Linux, Stop holds new
+// connections back while it drains ln only when ln takes a socket filter:
+// a plain TCP listener, such as [drain.Listen] makes, not a Multipath TCP
+// one, such as net.Listen makes.
 func WithListener(ln net.Listener) Option {
 	return func(k *Kind) { k.ln = ln }
 }
@@ -194,12 +199,15 @@ func appendProblems(ps definition.Problems, err error) definition.Problems {
 // Start builds the server, registers the health service and the
 // service's own, marks them all NOT_SERVING, binds the listener and begins
 // serving: from here on, health checks answer, and so do calls, which
-// OnStart may make.
+// OnStart may make. The kind's own listener is a plain TCP one
+// ([drain.Listen]), not Multipath TCP (which Go otherwise uses for
+// listeners on Linux): Stop can hold new connections back only on the
+// former.
 //
 // A port in use fails the boot: Start returns the listener's
 // *net.OpError, which names the address and is syscall.EADDRINUSE for
 // errors.Is.
-func (k *Kind) Start(context.Context) error {
+func (k *Kind) Start(ctx context.Context) error {
 	if k.svc == nil {
 		return errors.New("not configured with a service")
 	}
@@ -239,17 +247,18 @@ func (k *Kind) Start(context.Context) error {
 	slices.Sort(k.names)
 	k.setStatus(notServing)
 	if k.ln == nil {
-		ln, err := net.Listen("tcp", k.cfg.address)
+		ln, err := drain.Listen(ctx, "tcp", k.cfg.address)
 		if err != nil {
 			return err
 		}
 		k.ln = ln
 	}
+	k.lis = drain.Wrap(k.ln)
 	if k.health != nil {
 		k.health.Watch(k.follow)
 	}
 	k.served, k.halted = make(chan struct{}), make(chan struct{})
-	go k.serve(&servingListener{Listener: k.ln, serving: k.serving})
+	go k.serve(&servingListener{Listener: k.lis, serving: k.serving})
 	k.log.Info("grpc listening", "address", k.ln.Addr().String(), "services", k.names)
 	started = true
 	return nil
@@ -317,16 +326,31 @@ func (k *Kind) Run(context.Context) error {
 	}
 }
 
-// Stop stops serving. It turns the health status to NOT_SERVING, ends the
-// health Watch streams, and stops gracefully: no new call is accepted and
-// Stop waits for the calls in flight. When ctx ends first (core ends the
-// kinds' stop before the end of the budget, see core.StopReserve), it cuts
-// the calls still running — closes their connections and cancels their
-// contexts — and returns an error saying so, without waiting for handlers
-// that ignore their context: those run on until they return by themselves,
-// and their answers go nowhere. Then it logs the repeats of panics not
-// reported yet, one line per stack ("grpc: identical panics suppressed",
-// with "panic.site", "suppressed" and "suppressed_since"), and closes the
+// Stop stops serving. It turns the health status to NOT_SERVING and ends
+// the health Watch streams. Then, while the server still serves, it hands
+// the server the connections that the kernel already accepted for it and
+// that wait in the listening socket's accept queue, and closes the socket
+// ([drain.Listener.Drain]): gRPC's GracefulStop closes the listener first
+// thing, which resets those connections, and their clients get Unavailable
+// ("error reading server preface: connection reset by peer") on a
+// connection they had. On Linux, with the kind's own listener (plain TCP),
+// a socket filter holds new connections back meanwhile, and a client held
+// back is refused once the socket is closed; elsewhere, and on a listener
+// given with [WithListener] that takes no filter (such as a Multipath TCP
+// one from net.Listen on Linux), the queue is drained until it stays empty
+// for 50ms, and a connection that enters it after that is reset. The drain
+// takes half a second at most, within ctx, and runs only once the server
+// accepted connections.
+//
+// Then Stop stops gracefully: no new call is accepted and Stop waits for
+// the calls in flight. When ctx ends first (core ends the kinds' stop
+// before the end of the budget, see core.StopReserve), it cuts the calls
+// still running — closes their connections and cancels their contexts —
+// and returns an error saying so, without waiting for handlers that ignore
+// their context: those run on until they return by themselves, and their
+// answers go nowhere. Then it logs the repeats of panics not reported yet,
+// one line per stack ("grpc: identical panics suppressed", with
+// "panic.site", "suppressed" and "suppressed_since"), and closes the
 // client connections made by [Kind.Client]. Stop is safe to call more than
 // once.
 func (k *Kind) Stop(ctx context.Context) error {
@@ -341,6 +365,7 @@ func (k *Kind) Stop(ctx context.Context) error {
 	if k.served != nil { // started
 		k.hs.Shutdown()
 		k.stop()
+		k.drain(ctx)
 		errs = append(errs, k.stopServer(ctx))
 		select {
 		case <-k.served:
@@ -351,6 +376,29 @@ func (k *Kind) Stop(ctx context.Context) error {
 	}
 	errs = append(errs, k.closeClients())
 	return errors.Join(errs...)
+}
+
+// drain hands the server what the listening socket's accept queue holds,
+// and closes the socket, while the server serves, within ctx; see Stop.
+func (k *Kind) drain(ctx context.Context) {
+	select {
+	case <-k.serving:
+	default:
+		return // the server never accepted: nothing would take the queue
+	}
+	if ctx.Err() != nil {
+		return // the stop is forced: GracefulStop is not waited for either
+	}
+	rep, err := k.lis.Drain(ctx)
+	attrs := []slog.Attr{
+		slog.Bool("held_back", rep.HeldBack),
+		slog.Int("accepted_while_draining", rep.Accepted),
+		slog.Duration("drain", rep.Took),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("drain_cut", err.Error()))
+	}
+	k.log.LogAttrs(ctx, slog.LevelInfo, "grpc stopped accepting connections", attrs...)
 }
 
 // forcedStopWait bounds how long Stop waits, once ctx ended, for gRPC's
