@@ -37,8 +37,11 @@
 //     time to see it go.
 //
 // Stop ends the health Watch streams (with NOT_SERVING, then Unavailable),
-// then stops gracefully: no new call or connection is accepted, and Stop
-// waits for the calls in flight. If they are not done by its deadline
+// then drains the listener (core/drain): on Linux new connections are held
+// back while those the kernel already accepted are handed to the server,
+// so that closing the listener resets none of them; then it stops
+// gracefully: no new call or connection is accepted, and Stop waits for
+// the calls in flight. If they are not done by its deadline
 // (core ends the kinds' stop before the end of the budget, keeping
 // core.StopReserve for OnStop and the features), it cuts them — their
 // contexts are canceled and their clients get Unavailable — and the

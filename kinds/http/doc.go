@@ -54,11 +54,12 @@
 //     a connection held back is refused about a second later, when its
 //     client tries again and finds the listener closed. Elsewhere, and on
 //     a listener that takes no filter (given with [WithListener], not a
-//     *net.TCPListener, or a Multipath TCP one as net.Listen makes on
-//     Linux), the queue is drained until it stays empty for 50ms, at most
+//     TCP listener that exposes its socket, or a Multipath TCP one as
+//     net.Listen makes on Linux), the queue is drained until it stays empty for 50ms, at most
 //     half a second, and a connection that enters it between the last
 //     Accept and the close is reset. A listener without SetDeadline (a TLS
-//     listener) is closed at once.
+//     listener) is closed at once. This stage is core/drain's, which any
+//     kind may use.
 //  3. Stop waits until no accepted connection is still waiting for its
 //     first request, at most read_header_timeout: net/http's Shutdown
 //     closes such a connection without an answer when its request arrives
