@@ -386,7 +386,7 @@ func TestStackSiteOfRealPanics(t *testing.T) {
 		}},
 		{"a write to a nil map", func() {
 			var m map[string]int
-			m["x"] = 1
+			m["x"] = 1 //nolint:staticcheck // the panic of a write to a nil map is what is tested
 		}},
 	}
 	for _, tt := range tests {
