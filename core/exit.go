@@ -41,10 +41,20 @@ func ExitCode(err error) int {
 	if errors.As(err, &problems) {
 		return ExitInvalid
 	}
-	if _, ok := err.(*InterruptedError); ok {
+	if _, ok := interrupted(err); ok {
 		return ExitInterrupted
 	}
 	return ExitFailure
+}
+
+// interrupted returns err as an *InterruptedError when that is all it is:
+// not joined with a failure. Redaction may have wrapped it.
+func interrupted(err error) (*InterruptedError, bool) {
+	if r, ok := err.(*redactedError); ok {
+		err = r.err
+	}
+	ie, ok := err.(*InterruptedError)
+	return ie, ok
 }
 
 // Main runs svc as the process's service and exits with its status. It
@@ -82,7 +92,7 @@ func Main(svc any, opts ...Option) {
 	if errors.As(err, &problems) {
 		fmt.Fprintln(os.Stderr, problems.Error())
 	}
-	if ie, ok := err.(*InterruptedError); ok && ie.configuring {
+	if ie, ok := interrupted(err); ok && ie.configuring {
 		fmt.Fprintln(os.Stderr, ie.Error()) // no log line says it: there was no logger yet
 	}
 	os.Exit(ExitCode(err))

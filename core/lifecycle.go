@@ -321,6 +321,12 @@ func (s *service) awaitRuns(until time.Time) error {
 		case r := <-s.results:
 			errs = append(errs, s.finished(r))
 		case <-timer.C:
+			select { // a Run that returned as the timer fired is not abandoned
+			case r := <-s.results:
+				errs = append(errs, s.finished(r))
+				continue
+			default:
+			}
 			err := fmt.Errorf("kind %s: run did not return within the kinds' share of the stop budget; abandoned",
 				joinNames(sortedNames(s.running)))
 			s.log.Error(err.Error())

@@ -438,3 +438,32 @@ func TestKindTakesPartInReadiness(t *testing.T) {
 		t.Errorf("Check = %v, want the kind named", err)
 	}
 }
+
+func TestDrainDelayLeavesTheKindsTime(t *testing.T) {
+	tests := []struct {
+		drain, stop string
+		want        string // "" when valid
+	}{
+		{"500ms", "1s", ""},
+		{"799ms", "1s", ""},
+		{"800ms", "1s", "lifecycle.drain_delay: 800ms leaves the kinds no time to stop: stop_timeout (1s) keeps 200ms for OnStop and the features (core.StopReserve), so drain_delay must be less than 800ms"},
+		{"900ms", "1s", "drain_delay must be less than 800ms"},
+		{"1s", "1s", "it must be less than stop_timeout"}, // the definition's own problem, alone
+	}
+	for _, tt := range tests {
+		t.Run(tt.drain+" of "+tt.stop, func(t *testing.T) {
+			_, err := core.Check(nil, core.WithDefinition("service.toml", []byte(def(`["k"]`,
+				"[lifecycle]\ndrain_delay = \""+tt.drain+"\"\nstop_timeout = \""+tt.stop+"\""))),
+				core.WithKinds(&fakeKind{name: "k", j: &journal{}}), servicetest.Env(nil))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			if core.ExitCode(err) != core.ExitInvalid || !strings.Contains(err.Error(), tt.want) || strings.Count(err.Error(), "\n") != 0 {
+				t.Errorf("want one problem with %q, got %v", tt.want, err)
+			}
+		})
+	}
+}
