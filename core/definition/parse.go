@@ -463,6 +463,18 @@ func (p *parser) table(raw map[string]any, key string, v any) {
 	}
 }
 
+// misspeltEnabled reports a feature table without enabled whose boolean
+// key is a misspelling of it ("enabeld = true"): the feature would stay
+// off, and its owner, which decodes the table only when it is on, would
+// never say why.
+func (p *parser) misspeltEnabled(a at, m map[string]any) {
+	for _, k := range sortedKeys(m) {
+		if _, ok := m[k].(bool); ok && suggest(k, []string{"enabled"}) != "" {
+			p.d.problem(a.child(k), "unknown key %q (did you mean \"enabled\"?): without enabled = true the feature is off", k)
+		}
+	}
+}
+
 // tables reads the tables that belong to features, kinds, clients and the
 // service, and resolves "${NAME}" in their strings.
 func (p *parser) tables(raw map[string]any) {
@@ -480,6 +492,8 @@ func (p *parser) tables(raw map[string]any) {
 				p.d.problem(a.at.child("enabled"), "must be true or false, not %s", typeName(v))
 			}
 			m = omit(m, "enabled")
+		} else {
+			p.misspeltEnabled(a.at, m)
 		}
 		ft.Settings = p.section(a.at, m)
 		def.Features[name] = ft
