@@ -24,8 +24,8 @@ import (
 //
 //   - mikros/request-id-sent: the request brings a sane X-Request-ID.
 //   - mikros/http2: the request is an HTTP/2 one, whose connection serves
-//     several at once: the kind gives it a context of its own
-//     (r.WithContext).
+//     several at once; the kind gives it the same context of its own
+//     (r.WithContext, in the exchange's allocation) as an HTTP/1.x one.
 //   - mikros-observed: a feature observes calls, with a no-op observer: the
 //     kind's own cost of observing.
 //   - mikros-observed/new-context: the observer returns a context of its

@@ -119,11 +119,11 @@
 //     visible ASCII characters; otherwise, or when the request has none or
 //     several, the kind makes one (a random prefix per server and a
 //     counter, in hex). The id is set on the response's X-Request-ID, given
-//     to handlers by [RequestID], and added to the kind's log lines. On an
-//     HTTP/1.x connection, which serves one request at a time, RequestID
-//     finds the id through the connection, so the handler gets the
-//     request as the server made it rather than a copy with a context of
-//     the kind's.
+//     to handlers by [RequestID], and added to the kind's log lines. The
+//     handler gets a copy of the server's request whose context is the
+//     kind's, from which RequestID answers with the request's own id for
+//     as long as the context (or one derived from it) is kept, also after
+//     the handler returned.
 //   - Body limit. A request whose Content-Length is over max_body_bytes is
 //     answered 413 without calling the handler; any other body is wrapped
 //     with [net/http.MaxBytesReader], and a handler that reads past the

@@ -204,10 +204,10 @@ func (k *Kind) Handler() nethttp.Handler {
 // ConnContext returns the context the kind's server gives a connection,
 // derived from ctx, as the server's [net/http.Server.ConnContext] does.
 // The context of every request read from conn descends from it, which
-// lets the kind find the id of an HTTP/1.x request through its
-// connection, and the observers the connection's local address. Unlike
-// the server's, it does not count conn among the connections Stop waits
-// for.
+// gives the observers the connection's local address. It holds nothing of
+// the requests (RequestID finds a request's id through the request's own
+// context). Unlike the server's, it does not count conn among the
+// connections Stop waits for.
 func (k *Kind) ConnContext(ctx context.Context, conn net.Conn) context.Context {
 	return connContext(ctx, conn)
 }

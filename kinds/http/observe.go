@@ -15,33 +15,26 @@ import (
 
 // connection is the kind's state for one connection: the server's
 // ConnContext makes it, and the context of every request read from the
-// connection descends from it. On an HTTP/1.x connection, which serves one
-// request at a time, it points to the exchange of the request it serves,
-// so that RequestID finds it without the copy of the request that
-// r.WithContext makes.
+// connection descends from it. It tells the kind the connection's local
+// address, and when an HTTP/1.x connection had its first request (see
+// Kind.arrived). It holds nothing of any request: the context of a
+// request, kept after its handler returned, must not answer for another.
 type connection struct {
 	context.Context // the context the server gives the connection
 
-	local net.Addr                 // the connection's local address
-	cur   atomic.Pointer[exchange] // the HTTP/1.x request served last, or being served
-	fresh bool                     // no request yet; guarded by the kind's connTracker
+	local net.Addr    // the connection's local address
+	asked atomic.Bool // a request reached the kind (HTTP/1.x only)
+	fresh bool        // no request yet; guarded by the kind's connTracker
 }
 
 // connectionKey is the context key under which a connection answers for
 // itself.
 type connectionKey struct{}
 
-// Value returns, for exchangeKey, the exchange of the request the
-// connection serves (nil before the first); for connectionKey, the
-// connection; and asks the parent context otherwise.
+// Value returns the connection for connectionKey, and asks the parent
+// context otherwise.
 func (c *connection) Value(key any) any {
-	switch key {
-	case exchangeKey{}:
-		if x := c.cur.Load(); x != nil {
-			return x
-		}
-		return nil
-	case connectionKey{}:
+	if key == (connectionKey{}) {
 		return c
 	}
 	return c.Context.Value(key)
@@ -63,16 +56,6 @@ func newConnection(ctx context.Context, conn net.Conn) *connection {
 func connectionOf(r *nethttp.Request) *connection {
 	c, _ := r.Context().Value(connectionKey{}).(*connection)
 	return c
-}
-
-// alone returns the connection r was read from when that connection
-// serves one request at a time (HTTP/1.x), so that what it points to is
-// r's exchange; nil otherwise.
-func alone(r *nethttp.Request) *connection {
-	if r.ProtoMajor != 1 {
-		return nil
-	}
-	return connectionOf(r)
 }
 
 // observedExchange is an exchange with the call its observers see, so
@@ -97,10 +80,8 @@ func (k *Kind) serveObserved(w nethttp.ResponseWriter, r *nethttp.Request) {
 	k.identify(x, w, r)
 	k.closeAfter(w, r)
 	conn := connectionOf(r)
-	var one *connection // conn, when it serves r alone
-	if r.ProtoMajor == 1 && conn != nil {
-		one = conn
-		k.attach(one, x) // before StartCall: observers may ask for RequestID
+	if conn != nil && r.ProtoMajor == 1 {
+		k.settle(conn)
 	}
 	call := &ox.call
 	call.Protocol = "http"
@@ -111,15 +92,17 @@ func (k *Kind) serveObserved(w nethttp.ResponseWriter, r *nethttp.Request) {
 		call.Local = conn.local
 	}
 	call.Start = time.Now()
-	ctx := k.calls.StartCall(r.Context(), call)
+	ctx := k.calls.StartCall(x, call) // the exchange: observers may ask for RequestID
 	defer k.endCall(ctx, ox)
-	if one == nil || ctx != r.Context() {
-		// The handler gets the observers' context (with a span, say),
-		// under the exchange.
-		x.Context = ctx
-		r = r.WithContext(x)
-		call.Request = r // the request the handler gets: a ServeMux sets its Pattern
+	// The handler gets the observers' context (with a span, say).
+	hctx := ctx
+	if ctx != x && exchangeOf(ctx) != x {
+		// An observer's context that does not descend from the one it
+		// was given: the request's id goes along all the same.
+		hctx = &boundContext{Context: ctx, x: x}
 	}
+	r = x.handOver(r, hctx)
+	call.Request = r // the request the handler gets: a ServeMux sets its Pattern
 	defer x.recover(r)
 	if !k.limitBody(x, w, r) {
 		return
@@ -148,13 +131,40 @@ func (k *Kind) endCall(ctx context.Context, ox *observedExchange) {
 	}
 }
 
-// attach makes x the exchange of the request that c, an HTTP/1.x
-// connection, serves. The connection's first request tells the kind that
-// it no longer waits for one.
-func (k *Kind) attach(c *connection, x *exchange) {
-	if c.cur.Swap(x) == nil {
+// arrived records that r reached the kind: the first request of an
+// HTTP/1.x connection tells the kind that the connection no longer waits
+// for one (an HTTP/2 connection is settled once set up; see connState).
+func (k *Kind) arrived(r *nethttp.Request) {
+	if r.ProtoMajor != 1 {
+		return
+	}
+	if c := connectionOf(r); c != nil {
+		k.settle(c)
+	}
+}
+
+// settle tells the kind, on c's first request, that c no longer waits for
+// one.
+func (k *Kind) settle(c *connection) {
+	if !c.asked.Load() && !c.asked.Swap(true) {
 		k.conns.answered(c)
 	}
+}
+
+// boundContext is an observer's context that does not descend from the
+// exchange it was given, with the exchange, which RequestID finds.
+type boundContext struct {
+	context.Context
+	x *exchange
+}
+
+// Value returns the exchange for exchangeKey, and asks the observer's
+// context otherwise.
+func (c *boundContext) Value(key any) any {
+	if key == (exchangeKey{}) {
+		return c.x
+	}
+	return c.Context.Value(key)
 }
 
 // headerCarrier is a server's [core.Carrier] over a request's headers.

@@ -21,26 +21,25 @@ const requestIDHeader = "X-Request-Id"
 // maxRequestIDLen is the longest request id taken from a request.
 const maxRequestIDLen = 128
 
-// exchange is the kind's state for one request: the request's id and the
-// writer that remembers whether the response began, in one allocation.
-// Every step of the middleware lives in serve and in exchange's methods
-// rather than in a chain of handlers, each of which would cost an
-// allocation and an indirect call.
+// exchange is the kind's state for one request: the request's id, the
+// writer that remembers whether the response began, and the request the
+// handler gets, in one allocation. Every step of the middleware lives in
+// serve and in exchange's methods rather than in a chain of handlers, each
+// of which would cost an allocation and an indirect call.
 //
-// RequestID finds the exchange through the request's context. On an
-// HTTP/1.x connection, which serves one request at a time, the
-// connection's state (see [connection]) points to the request it serves,
-// and the handler gets the request as the server made it. Otherwise (an
-// HTTP/2 stream, several of which share a connection, or an observer that
-// gave the request a context of its own) the exchange is itself the
-// context the handler's request carries.
+// The exchange is the context of the request the handler gets (or, with
+// observers that return a context of their own, that context's parent):
+// RequestID finds it through the context, whichever of its descendants
+// asks and for as long as any is kept. That request is a copy of the
+// server's (r.WithContext), kept in the exchange's own allocation.
 type exchange struct {
-	context.Context // the request's context, when the exchange is one
+	context.Context // the request's context, as the server made it
 
 	w    responseWriter
 	kind *Kind
-	id   [1]string    // the request's id, as the response header's value: a slice of it allocates nothing
-	body *requestBody // the request's body as the handler reads it; nil without one
+	id   [1]string       // the request's id, as the response header's value: a slice of it allocates nothing
+	body *requestBody    // the request's body as the handler reads it; nil without one
+	req  nethttp.Request // the request the handler gets (see handOver)
 }
 
 // bodyExchange is the exchange of a request with a body, and the body, in
@@ -93,6 +92,14 @@ func hasBody(r *nethttp.Request) bool {
 	return r.Body != nil && r.Body != nethttp.NoBody
 }
 
+// handOver returns the request the handler gets: r with the context ctx,
+// which is the exchange or descends from it. The copy is the exchange's
+// own, so that it costs no allocation of its own.
+func (x *exchange) handOver(r *nethttp.Request, ctx context.Context) *nethttp.Request {
+	x.req = *r.WithContext(ctx) // inlined: the copy WithContext makes does not escape
+	return &x.req
+}
+
 // readThrough makes the handler read r's body through x.body.
 func (x *exchange) readThrough(r *nethttp.Request) {
 	if x.body != nil {
@@ -126,16 +133,10 @@ func exchangeOf(ctx context.Context) *exchange {
 // the kind made for it. It returns "" for a context that did not come from
 // the kind.
 //
-// It answers for as long as the request is served, which is also how long
-// net/http keeps the request's context alive. On an HTTP/1.x connection
-// the id is found through the connection, which serves one request at a
-// time: a context kept after its handler returned, by a goroutine the
-// handler started (or the handler that [net/http.TimeoutHandler] gave up
-// on), answers with the id of the connection's latest request. Such work
-// takes the id along when it starts:
-//
-//	id := mhttp.RequestID(r.Context())
-//	go audit(context.WithoutCancel(r.Context()), id, order)
+// The id is the request's own for as long as ctx is kept, also after the
+// handler returned: in a goroutine the handler started, or in the handler
+// that [net/http.TimeoutHandler] gave up on, while the connection serves
+// other requests.
 func RequestID(ctx context.Context) string {
 	if x := exchangeOf(ctx); x != nil {
 		return x.id[0]
@@ -155,11 +156,8 @@ func (k *Kind) serve(w nethttp.ResponseWriter, r *nethttp.Request) {
 	x := k.newExchange(w, r)
 	k.identify(x, w, r)
 	k.closeAfter(w, r)
-	if c := alone(r); c != nil {
-		k.attach(c, x)
-	} else {
-		r = r.WithContext(x)
-	}
+	k.arrived(r)
+	r = x.handOver(r, x)
 	defer x.recover(r)
 	if !k.limitBody(x, w, r) {
 		return
