@@ -25,7 +25,8 @@ type Feature interface {
 // background, or running once. The service lists its kinds in types.
 //
 // Besides Name and Run, a kind implements whichever of [Configurer],
-// [Listener], [Starter], [Stopper], [ServeNotifier] and [Checker] it needs.
+// [Listener], [Starter], [Stopper], [ServeNotifier], [Checker], [Aliased]
+// and [Solitary] it needs.
 type Kind interface {
 	// Name is the kind's name in types and [services.<kind>].
 	Name() string
@@ -67,6 +68,20 @@ type Starter interface {
 // ctx's deadline and, when ctx is done, release what is left at once.
 type Stopper interface {
 	Stop(ctx context.Context) error
+}
+
+// Aliased is implemented by kinds that files written for other Mikros
+// implementations know by other names (the native kind is their
+// "worker"). types and [services.<alias>] read an alias as the kind, with
+// a warning naming the kind.
+type Aliased interface {
+	Aliases() []string
+}
+
+// Solitary is implemented by kinds that must be a service's only kind,
+// such as a script, which runs once.
+type Solitary interface {
+	RunsAlone() bool
 }
 
 // ServeNotifier is implemented by kinds that serve requests. The service

@@ -126,7 +126,17 @@ func configure(svc any, opts []Option) (*service, error) {
 		kindNames[i] = k.Name()
 	}
 	slices.Sort(kindNames)
-	dopts := definition.Options{Kinds: kindNames, LookupEnv: s.cfg.lookupEnv}
+	dopts := definition.Options{Kinds: kindNames, LookupEnv: s.cfg.lookupEnv, Aliases: map[string]string{}}
+	for _, k := range s.cfg.kinds {
+		if a, ok := k.(Aliased); ok {
+			for _, alias := range a.Aliases() {
+				dopts.Aliases[alias] = k.Name()
+			}
+		}
+		if so, ok := k.(Solitary); ok && so.RunsAlone() {
+			dopts.Alone = append(dopts.Alone, k.Name())
+		}
+	}
 	var err error
 	if s.cfg.defText != nil {
 		s.def, err = definition.Parse(s.cfg.defFile, s.cfg.defText, dopts)

@@ -25,6 +25,13 @@ var caseDirs = []string{"testdata/conformance", "testdata/cases"}
 // assume.
 var kinds = []string{"native", "script"}
 
+// aliases and alone are what kinds/native and kinds/script declare to core
+// (core.Aliased, core.Solitary), which core hands to Parse.
+var (
+	aliases = map[string]string{"worker": "native"}
+	alone   = []string{"script"}
+)
+
 // checkedBy names the conformance cases whose problem this package cannot
 // see: it does not know which features the binary links, nor the settings
 // of any feature. For them the test checks that the definition parses and
@@ -188,7 +195,7 @@ func TestCases(t *testing.T) {
 }
 
 func runCase(t *testing.T, c testCase) {
-	def, err := definition.Parse(c.name, c.text, definition.Options{Kinds: kinds, LookupEnv: c.lookup})
+	def, err := definition.Parse(c.name, c.text, definition.Options{Kinds: kinds, LookupEnv: c.lookup, Aliases: aliases, Alone: alone})
 	if err != nil {
 		var ps definition.Problems
 		if !errors.As(err, &ps) {

@@ -60,8 +60,8 @@ type Definition struct {
 
 // Type is one entry of types: a kind, with the port it listens on.
 type Type struct {
-	// Kind is the kind's name, such as "grpc" (the alias "worker" is
-	// already read as "native").
+	// Kind is the kind's name, such as "grpc" (an alias the kind declares
+	// is already read as the kind).
 	Kind string
 	// Port is the port chosen by the definition and the environment, in
 	// this precedence: MIKROS_<KIND>_PORT, the port in types ("grpc:7070"),

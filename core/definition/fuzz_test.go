@@ -76,7 +76,9 @@ func FuzzParse(f *testing.F) {
 	}
 	env := map[string]string{"DB_URL": "postgres://db", "QUEUE": "", "MIKROS_ADMIN_PORT": "9090", "MIKROS_NATIVE_PORT": "x"}
 	opts := definition.Options{
-		Kinds: []string{"native", "script"},
+		Kinds:   kinds,
+		Aliases: aliases,
+		Alone:   alone,
 		LookupEnv: func(name string) (string, bool) {
 			v, ok := env[name]
 			return v, ok

@@ -23,6 +23,13 @@ type Options struct {
 	Kinds []string
 	// LookupEnv reads the environment; os.LookupEnv when nil.
 	LookupEnv func(name string) (string, bool)
+	// Aliases maps other names of kinds, as files written for other
+	// Mikros implementations spell them, to the kinds' names; each is read
+	// as its kind, with a warning. The kinds declare them (core.Aliased).
+	Aliases map[string]string
+	// Alone are the kinds that must be the only kind in types. The kinds
+	// declare it (core.Solitary).
+	Alone []string
 }
 
 // Defaults of the [lifecycle] table.
@@ -38,8 +45,6 @@ var topKeys = []string{
 	"tests", "runtime",
 }
 
-// kindAliases maps the kind names of other Mikros implementations to ours.
-var kindAliases = map[string]string{"worker": "native"}
 
 // Load reads the definition from the file at path and parses it. It reads
 // at most [MaxSize]+1 bytes: a longer file is a problem, whatever it is.
@@ -257,7 +262,7 @@ func (p *parser) types(raw map[string]any) {
 			continue
 		}
 		kind, portText, hasPort := strings.Cut(s, ":")
-		if canon, ok := kindAliases[kind]; ok {
+		if canon, ok := p.opts.Aliases[kind]; ok {
 			p.warn(e, "%q is read as %q; write %q", kind, canon, canon)
 			kind = canon
 		}
@@ -296,9 +301,12 @@ func (p *parser) types(raw map[string]any) {
 		seen[kind] = true
 		p.def.Types = append(p.def.Types, t)
 	}
-	if seen["script"] && len(p.def.Types) > 1 {
-		p.d.problem(a, "script runs alone: a service that runs once cannot also be %s",
-			strings.Join(without(p.def.Kinds(), "script"), ", "))
+	for _, k := range p.opts.Alone {
+		if seen[k] && len(p.def.Types) > 1 {
+			p.d.problem(a, "kind %s runs alone: it cannot be listed with %s",
+				k, strings.Join(without(p.def.Kinds(), k), ", "))
+			break
+		}
 	}
 }
 
@@ -531,7 +539,7 @@ func (p *parser) services(raw map[string]any) {
 		m := p.tableOfTables(raw, key)
 		for _, name := range sortedKeys(m) {
 			kind := name
-			if canon, ok := kindAliases[name]; ok {
+			if canon, ok := p.opts.Aliases[name]; ok {
 				kind = canon
 			}
 			tables = append(tables, table{kind, key + "." + name, m[name]})

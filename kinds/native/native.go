@@ -44,6 +44,10 @@ func New() *Kind { return &Kind{} }
 // Name returns "native".
 func (*Kind) Name() string { return "native" }
 
+// Aliases returns "worker", the native kind's name in files written for
+// other Mikros implementations.
+func (*Kind) Aliases() []string { return []string{"worker"} }
+
 // Configure checks that [services.native] is empty and that the service has
 // a Run method.
 func (k *Kind) Configure(s *core.Setup) error {

@@ -45,6 +45,9 @@ func New() *Kind { return &Kind{} }
 // Name returns "script".
 func (*Kind) Name() string { return "script" }
 
+// RunsAlone reports true: a service that runs once cannot also serve.
+func (*Kind) RunsAlone() bool { return true }
+
 // Configure checks that [services.script] is empty and that the service has
 // a Run method.
 func (k *Kind) Configure(s *core.Setup) error {
