@@ -45,7 +45,6 @@ var topKeys = []string{
 	"tests", "runtime",
 }
 
-
 // Load reads the definition from the file at path and parses it. It reads
 // at most [MaxSize]+1 bytes: a longer file is a problem, whatever it is.
 func Load(path string, opts Options) (*Definition, error) {
