@@ -1,6 +1,6 @@
 // Command drain counts the requests a server loses while it stops under
 // load. It builds examples/greeter and a bare net/http server stopped with
-// Shutdown (bench/cmd/drain/bareshutdown), and for each server and
+// Shutdown (bench/cmd/barehttp -shutdown), and for each server and
 // protocol, run after run, starts the server in a process of its own on
 // loopback ports, loads it, sends it SIGTERM mid-load, and keeps loading
 // until it exited:
@@ -43,7 +43,7 @@
 //
 // The greeter runs with its own service.toml (MIKROS_CONFIG points to a
 // copy) with every address 127.0.0.1, the log level of -log-level, and
-// [lifecycle] drain_delay set to -drain-delay; bareshutdown waits as long
+// [lifecycle] drain_delay set to -drain-delay; barehttp -shutdown waits as long
 // after the signal before its Shutdown.
 package main
 
@@ -70,7 +70,7 @@ func main() {
 	proto := flag.String("proto", "all", "http, grpc or all (barehttp serves http only)")
 	flag.DurationVar(&o.before, "before", 500*time.Millisecond, "load before SIGTERM, each run")
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "the longest load of a run, from its start; the run ends earlier once the server exited")
-	flag.DurationVar(&o.drainDelay, "drain-delay", 500*time.Millisecond, "[lifecycle] drain_delay of the greeter, and bareshutdown's wait before Shutdown")
+	flag.DurationVar(&o.drainDelay, "drain-delay", 500*time.Millisecond, "[lifecycle] drain_delay of the greeter, and barehttp's wait before Shutdown")
 	flag.IntVar(&o.clients, "clients", 4, "clients of each kind (fresh, kept-alive), each sending one request at a time")
 	flag.StringVar(&o.logLevel, "log-level", "info", "the greeter's [log] level")
 	flag.Parse()
@@ -210,13 +210,13 @@ func repositoryRoot() (string, error) {
 	}
 }
 
-// build builds the greeter and bareshutdown into dir.
+// build builds the greeter and barehttp into dir.
 func build(ctx context.Context, root, dir string) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	for _, b := range []struct{ out, pkg string }{
 		{"greeter", "./examples/greeter"},
-		{"bareshutdown", "./bench/cmd/drain/bareshutdown"},
+		{"barehttp", "./bench/cmd/barehttp"},
 	} {
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, b.out), b.pkg)
 		cmd.Dir = root

@@ -162,7 +162,7 @@ func start(s *spec) (string, *process, error) {
 			addr = grpcAddr
 		}
 	case "barehttp":
-		cmd = exec.Command(filepath.Join(s.tmp, "bareshutdown"), "-addr", httpAddr, "-drain-delay", s.drainDelay.String())
+		cmd = exec.Command(filepath.Join(s.tmp, "barehttp"), "-addr", httpAddr, "-timeouts", "-shutdown", "-drain-delay", s.drainDelay.String())
 	default:
 		return "", nil, fmt.Errorf("unknown server %q", s.name)
 	}
