@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/mikros-go/mikros/core/definition"
 )
 
 // stage is a part of the shutdown. The stages stop in this order and,
@@ -341,7 +343,7 @@ func (s *service) awaitRuns(until time.Time) error {
 // kept for OnStop and the features: a fifth of stop_timeout, at most five
 // seconds. The features always have half of it, whatever OnStop does.
 func StopReserve(stopTimeout time.Duration) time.Duration {
-	return min(stopTimeout/5, 5*time.Second)
+	return definition.Lifecycle{StopTimeout: stopTimeout}.StopReserve()
 }
 
 // forceWindow is the last part of a stop hook's share, after its context

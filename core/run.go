@@ -153,11 +153,6 @@ func configure(svc any, opts []Option) (*service, error) {
 	var problems definition.Problems
 	errors.As(err, &problems)
 	s.health.redact = s.secrets.redact
-	if l := s.def.Lifecycle; l.DrainDelay > 0 && l.DrainDelay < l.StopTimeout && l.DrainDelay >= l.StopTimeout-StopReserve(l.StopTimeout) {
-		problems = append(problems, s.def.Problem("lifecycle.drain_delay",
-			"%s leaves the kinds no time to stop: stop_timeout (%s) keeps %s for OnStop and the features (core.StopReserve), so drain_delay must be less than %s",
-			l.DrainDelay, l.StopTimeout, StopReserve(l.StopTimeout), l.StopTimeout-StopReserve(l.StopTimeout)))
-	}
 
 	level := new(slog.LevelVar)
 	level.Set(ParseLevel(s.def.Log.Level))

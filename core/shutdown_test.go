@@ -446,7 +446,7 @@ func TestDrainDelayLeavesTheKindsTime(t *testing.T) {
 	}{
 		{"500ms", "1s", ""},
 		{"799ms", "1s", ""},
-		{"800ms", "1s", "lifecycle.drain_delay: 800ms leaves the kinds no time to stop: stop_timeout (1s) keeps 200ms for OnStop and the features (core.StopReserve), so drain_delay must be less than 800ms"},
+		{"800ms", "1s", "lifecycle.drain_delay: 800ms leaves the kinds no time to stop: stop_timeout (1s) keeps 200ms for OnStop and the features, so drain_delay must be less than 800ms"},
 		{"900ms", "1s", "drain_delay must be less than 800ms"},
 		{"1s", "1s", "it must be less than stop_timeout"}, // the definition's own problem, alone
 	}

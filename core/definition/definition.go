@@ -95,6 +95,13 @@ type Lifecycle struct {
 	DrainDelay time.Duration `toml:"drain_delay"`
 }
 
+// StopReserve is the part of the stop budget that the kinds may not use,
+// kept for OnStop and the features: a fifth of stop_timeout, at most five
+// seconds. drain_delay must leave the kinds time before it.
+func (l Lifecycle) StopReserve() time.Duration {
+	return min(l.StopTimeout/5, 5*time.Second)
+}
+
 // Admin is the admin listener's address.
 type Admin struct {
 	// Address is the host or IP to listen on; "" listens on all interfaces.

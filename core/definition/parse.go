@@ -416,6 +416,8 @@ func (p *parser) framework(raw map[string]any) {
 		p.d.problem(lc.child("drain_delay"), "must not be negative, not %s", d)
 	} else if stop > 0 && d >= stop {
 		p.d.problem(lc.child("drain_delay"), "%s leaves no time to stop: it must be less than stop_timeout (%s)", d, stop)
+	} else if r := def.Lifecycle.StopReserve(); d > 0 && d >= stop-r {
+		p.d.problem(lc.child("drain_delay"), "%s leaves the kinds no time to stop: stop_timeout (%s) keeps %s for OnStop and the features, so drain_delay must be less than %s", d, stop, r, stop-r)
 	}
 
 	_, adminEnv := p.opts.LookupEnv("MIKROS_ADMIN_PORT")
