@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -468,5 +467,5 @@ func (s *service) portHint(k Kind, err error) error {
 		from = "comes from " + t.PortFrom
 	}
 	return fmt.Errorf("%w (the port %s: free it, or move the kind with %s)",
-		err, from, "MIKROS_"+strings.ToUpper(strings.ReplaceAll(k.Name(), "-", "_"))+"_PORT")
+		err, from, definition.PortVariable(k.Name()))
 }

@@ -626,7 +626,7 @@ func (p *parser) services(raw map[string]any) {
 		def.Services[kind] = sec
 	}
 	for i, t := range def.Types {
-		name := "MIKROS_" + strings.ToUpper(strings.ReplaceAll(t.Kind, "-", "_")) + "_PORT"
+		name := PortVariable(t.Kind)
 		if v, ok := p.opts.LookupEnv(name); ok {
 			if port, ok := p.envPort(name, v); ok {
 				def.Types[i].Port, def.Types[i].PortFrom = port, name
@@ -801,4 +801,10 @@ func omit(m map[string]any, key string) map[string]any {
 	out := maps.Clone(m)
 	delete(out, key)
 	return out
+}
+
+// PortVariable returns the environment variable that sets kind's port:
+// MIKROS_<KIND>_PORT, with '-' in the kind's name written '_'.
+func PortVariable(kind string) string {
+	return "MIKROS_" + strings.ToUpper(strings.ReplaceAll(kind, "-", "_")) + "_PORT"
 }
