@@ -176,15 +176,20 @@ func (s *secrets) record(rec slog.Record) slog.Record {
 		return rec
 	}
 	msg := s.redact(rec.Message)
+	attrs := false // whether an attribute has something to redact
+	rec.Attrs(func(a slog.Attr) bool {
+		_, attrs = s.attr(a)
+		return !attrs
+	})
+	if !attrs && msg == rec.Message {
+		return rec // the common case: nothing to copy
+	}
 	as := make([]slog.Attr, 0, rec.NumAttrs())
 	rec.Attrs(func(a slog.Attr) bool {
 		as = append(as, a)
 		return true
 	})
-	as, changed := s.list(as)
-	if !changed && msg == rec.Message {
-		return rec
-	}
+	as, _ = s.list(as)
 	out := slog.NewRecord(rec.Time, rec.Level, msg, rec.PC)
 	out.AddAttrs(as...)
 	return out
